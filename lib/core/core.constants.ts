@@ -1,0 +1,28 @@
+/** Prefix of every metric created through the hierarchy (Dynamo's `name_prefix::COMPONENT`). */
+export const COMPONENT_METRIC_PREFIX = 'dynamo_component_';
+
+/** Auto labels, by position in the hierarchy. */
+export const NAMESPACE_LABEL = 'dynamo_namespace';
+export const COMPONENT_LABEL = 'dynamo_component';
+export const ENDPOINT_LABEL = 'dynamo_endpoint';
+/** Opt-in instance label (Dynamo adds it everywhere since 2026). */
+export const WORKER_ID_LABEL = 'worker_id';
+
+export const AUTO_LABELS: readonly string[] = Object.freeze([
+  NAMESPACE_LABEL,
+  COMPONENT_LABEL,
+  ENDPOINT_LABEL,
+]);
+
+/** Prometheus' default histogram buckets, as Dynamo uses them. */
+export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+export const UPTIME_METRIC = 'uptime_seconds';
+export const UPTIME_HELP = 'Total uptime of the DistributedRuntime in seconds';
+
+/** Content types of the two exposition formats. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const OPENMETRICS_CONTENT_TYPE =
+  'application/openmetrics-text; version=1.0.0; charset=utf-8';

@@ -1,0 +1,112 @@
+// Error texts. The first ones are Dynamo's, word for word.
+
+export const emptyNameMessage = (kind: 'name' | 'label') =>
+  `Cannot sanitize empty string into valid Prometheus ${kind}`;
+
+export const onlyInvalidCharactersMessage = (raw: string, kind: 'name' | 'label') =>
+  `Input '${raw}' contains only invalid characters and cannot be sanitized into a valid Prometheus ${kind}`;
+
+export const autoLabelConstMessage = (name: string) =>
+  `Label '${name}' is automatically added by auto-label injection and cannot be manually set`;
+
+export const autoLabelVariableMessage = (name: string) =>
+  `Variable label name '${name}' conflicts with auto-injected const label and cannot be used`;
+
+export const duplicateLabelMessage = (name: string) =>
+  `Duplicate label key '${name}' found in labels`;
+
+// Ours.
+
+export const invalidLabelNameMessage = (name: unknown) =>
+  `Invalid label name ${JSON.stringify(name)}: label names must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'`;
+
+export const reservedLabelMessage = (name: string, kind: string) =>
+  `Label name '${name}' is reserved for ${kind} series and cannot be used`;
+
+export const invalidLabelValueMessage = (name: string, value: unknown) =>
+  `Label '${name}' got ${describe(value)}; label values must be strings (numbers and booleans are converted)`;
+
+export const labelCountMessage = (metric: string, expected: readonly string[], got: number) =>
+  `Metric '${metric}' has ${expected.length} label(s) [${expected.join(', ')}] but got ${got} value(s)`;
+
+export const missingLabelMessage = (metric: string, label: string) =>
+  `Metric '${metric}' needs a value for label '${label}'`;
+
+export const unknownLabelMessage = (metric: string, label: string, expected: readonly string[]) =>
+  `Metric '${metric}' has no label '${label}'; its labels are [${expected.join(', ')}]`;
+
+export const invalidHelpMessage = (metric: string, help: unknown) =>
+  `Metric '${metric}' needs a non-empty help string, got ${describe(help)}`;
+
+export const invalidBucketsMessage = (metric: string, buckets: unknown, why: string) =>
+  `Metric '${metric}' has invalid buckets ${describe(buckets)}: ${why}`;
+
+export const invalidUnitMessage = (metric: string, unit: string) =>
+  `Metric '${metric}' cannot have unit '${unit}': a unit must match [a-zA-Z0-9_]+ and the name must end with '_${unit}'`;
+
+export const negativeIncrementMessage = (metric: string, value: unknown) =>
+  `Counter '${metric}' can only increase: got increment ${describe(value)}; use a gauge for values that go down`;
+
+export const notANumberMessage = (metric: string, value: unknown) =>
+  `Metric '${metric}' got ${describe(value)}; values must be numbers and not NaN`;
+
+export const notAnIntegerMessage = (metric: string, value: unknown) =>
+  `Integer metric '${metric}' got ${describe(value)}; it only takes safe integers (use the float variant for fractions)`;
+
+export const shapeConflictMessage = (
+  name: string,
+  where: string,
+  existing: string,
+  requested: string,
+) =>
+  `Metric '${name}' is already registered on ${where} as ${existing}; cannot register it again as ${requested}. ` +
+  `Use the same type, help, labels and buckets to get the existing metric, or choose another name`;
+
+export const familyConflictMessage = (
+  name: string,
+  existingWhere: string,
+  existing: string,
+  requestedWhere: string,
+  requested: string,
+) =>
+  `Metric '${name}' is registered on ${existingWhere} as ${existing}; every series of one family must share type, help and unit, ` +
+  `so it cannot be registered on ${requestedWhere} as ${requested}`;
+
+export const externalConflictMessage = (name: string, source: string) =>
+  `Metric '${name}' is already registered in ${source}; one scrape cannot hold two families of the same name. Rename one of them`;
+
+export const includeConflictMessage = (source: string, name: string, where: string) =>
+  `Cannot include ${source}: its metric '${name}' is already registered in ${where}; one scrape cannot hold two families of the same name. Rename one of them`;
+
+export const externalConflictAtScrapeMessage = (name: string, source: string) =>
+  `Metric '${name}' from ${source} clashes with a metric of this runtime and was left out of the scrape. Rename one of them`;
+
+export const externalDuplicateAtScrapeMessage = (name: string, source: string, kept: string) =>
+  `Metric '${name}' from ${source} is also in ${kept}; the one from ${kept} was kept and this one left out of the scrape. Rename one of them`;
+
+export const namespacePathConflictMessage = (path: string, existing: string, requested: string) =>
+  `Cannot create ${requested}: its dynamo_namespace value "${path}" is already carried by ${existing}; ` +
+  `their series would be indistinguishable. Choose another name`;
+
+export const callbackFailedMessage = (kind: string, error: unknown) =>
+  `An ${kind} callback failed and was skipped: ${error instanceof Error ? error.message : String(error)}`;
+
+export const unknownFormatMessage = (format: unknown) =>
+  `Unknown exposition format ${describe(format)}; use 'prometheus' or 'openmetrics'`;
+
+export const invalidWorkerIdMessage = (value: unknown) =>
+  `Invalid workerId ${describe(value)}: use a non-empty string, a non-negative integer or a bigint`;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
+}

@@ -1,0 +1,17 @@
+/** Constant labels: a record, or `[name, value]` pairs (duplicates are reported). */
+export type ConstLabels =
+  Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+
+/** Options of every `create*` method. */
+export interface MetricOptions {
+  /** Labels with a fixed value on every series of this metric. */
+  constLabels?: ConstLabels;
+  /** OpenMetrics unit (`seconds`, `bytes`, ...); the name must end with `_<unit>`. */
+  unit?: string;
+}
+
+/** Options of `createHistogram` / `createHistogramVec`. */
+export interface HistogramOptions extends MetricOptions {
+  /** Finite upper bounds, strictly increasing; `+Inf` is implied. Default: Prometheus' defaults. */
+  buckets?: readonly number[];
+}

@@ -1,0 +1,144 @@
+import {
+  invalidLabelValueMessage,
+  labelCountMessage,
+  missingLabelMessage,
+  unknownLabelMessage,
+} from './core.messages';
+import type { Counter, IntCounter } from './counter';
+import { formatNumber } from './exposition-text';
+import type { Gauge, IntGauge } from './gauge';
+import type { Histogram } from './histogram';
+import type { LabelLayout, LabelValue } from './label-layout';
+import type { SeriesIdentity, SeriesSource } from './series';
+
+// Children live in nested maps, one level per label, so no key is ever built from the values.
+type Node<S> = Map<string, Node<S> | S>;
+
+/**
+ * A metric with variable labels. `withLabelValues(...)` / `with({...})` return the bound child,
+ * created on first use and cached: keep it and call it on the hot path.
+ */
+export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
+  private readonly root: Node<S> = new Map();
+  private size = 0;
+  private sorted: S[] | null = null;
+
+  /** @internal */
+  constructor(
+    readonly name: string,
+    readonly labelNames: readonly string[],
+    private readonly layout: LabelLayout,
+    private readonly create: (labelText: string) => S,
+  ) {}
+
+  /** The child for these label values, in the order of `labelNames`. */
+  withLabelValues(...values: LabelValue[]): S {
+    const strings = this.toStrings(values);
+    const parent = this.walk(strings, true)!;
+    const leaf = strings.length === 0 ? '' : strings[strings.length - 1];
+    let child = parent.get(leaf) as S | undefined;
+    if (child === undefined) {
+      child = this.create(this.layout.build(strings));
+      parent.set(leaf, child);
+      this.size++;
+      this.sorted = null;
+    }
+    return child;
+  }
+
+  /** The child for these labels, by name. */
+  with(labels: Readonly<Record<string, LabelValue>>): S {
+    return this.withLabelValues(...this.valuesOf(labels));
+  }
+
+  /** Forgets the child with these label values; its series leaves the scrape. */
+  remove(...values: LabelValue[]): boolean {
+    const strings = this.toStrings(values);
+    const parent = this.walk(strings, false);
+    const leaf = strings.length === 0 ? '' : strings[strings.length - 1];
+    if (!parent?.delete(leaf)) return false;
+    this.size--;
+    this.sorted = null;
+    return true;
+  }
+
+  /** Forgets every child. */
+  reset(): void {
+    this.root.clear();
+    this.size = 0;
+    this.sorted = null;
+  }
+
+  /** Number of children. */
+  get seriesCount(): number {
+    return this.size;
+  }
+
+  /** @internal */
+  collectSeries(): readonly S[] {
+    if (this.sorted === null) {
+      const found: { values: string[]; series: S }[] = [];
+      this.collect(this.root, [], found);
+      found.sort((a, b) => this.layout.compare(a.values, b.values));
+      this.sorted = found.map((entry) => entry.series);
+    }
+    return this.sorted;
+  }
+
+  private collect(node: Node<S>, path: string[], out: { values: string[]; series: S }[]): void {
+    const leafDepth = path.length >= this.labelNames.length - 1;
+    for (const [key, value] of node) {
+      const values = [...path, key];
+      if (leafDepth) out.push({ values, series: value as S });
+      else this.collect(value as Node<S>, values, out);
+    }
+  }
+
+  private walk(strings: readonly string[], create: boolean): Node<S> | undefined {
+    let node = this.root;
+    for (let i = 0; i < strings.length - 1; i++) {
+      let next = node.get(strings[i]) as Node<S> | undefined;
+      if (next === undefined) {
+        if (!create) return undefined;
+        next = new Map();
+        node.set(strings[i], next);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  // Converts in place: `values` is the rest array of the call, ours to reuse.
+  private toStrings(values: LabelValue[]): string[] {
+    if (values.length !== this.labelNames.length) {
+      throw new Error(labelCountMessage(this.name, this.labelNames, values.length));
+    }
+    for (let i = 0; i < values.length; i++) {
+      const value: unknown = values[i];
+      if (typeof value === 'string') continue;
+      if (typeof value === 'number') values[i] = formatNumber(value);
+      else if (typeof value === 'boolean') values[i] = String(value);
+      else throw new Error(invalidLabelValueMessage(this.labelNames[i], value));
+    }
+    return values as string[];
+  }
+
+  private valuesOf(labels: Readonly<Record<string, LabelValue>>): LabelValue[] {
+    for (const key of Object.keys(labels)) {
+      if (!this.labelNames.includes(key)) {
+        throw new Error(unknownLabelMessage(this.name, key, this.labelNames));
+      }
+    }
+    return this.labelNames.map((label) => {
+      const value = labels[label];
+      if (value === undefined) throw new Error(missingLabelMessage(this.name, label));
+      return value;
+    });
+  }
+}
+
+export type CounterVec = MetricVec<Counter>;
+export type GaugeVec = MetricVec<Gauge>;
+export type HistogramVec = MetricVec<Histogram>;
+export type IntCounterVec = MetricVec<IntCounter>;
+export type IntGaugeVec = MetricVec<IntGauge>;

@@ -1,0 +1,288 @@
+import { BucketLayout } from './bucket-layout';
+import { ByteWriter } from './byte-writer';
+import { COMPONENT_METRIC_PREFIX, DEFAULT_BUCKETS } from './core.constants';
+import { callbackFailedMessage, shapeConflictMessage, unknownFormatMessage } from './core.messages';
+import { Counter, IntCounter } from './counter';
+import { renderExposition, type LevelView } from './exposition';
+import { Gauge, IntGauge } from './gauge';
+import { Histogram } from './histogram';
+import type {
+  ExpfmtCallback,
+  ExpositionFormat,
+  UpdateCallback,
+} from './interfaces/exposition.interface';
+import type { HistogramOptions, MetricOptions } from './interfaces/metric-options.interface';
+import type { MetricsRegistry } from './interfaces/metrics-registry.interface';
+import { LabelLayout } from './label-layout';
+import { sanitizeLabelName, sanitizeMetricName } from './naming';
+import {
+  buildShape,
+  describeShape,
+  sameShape,
+  type MetricKind,
+  type MetricShape,
+} from './metric-shape';
+import {
+  MetricVec,
+  type CounterVec,
+  type GaugeVec,
+  type HistogramVec,
+  type IntCounterVec,
+  type IntGaugeVec,
+} from './metric-vec';
+import type { ExternalFamily } from './prom-client-bridge';
+import { RegisteredMetric } from './registered-metric';
+import type { RuntimeState } from './runtime-state';
+import type { SeriesIdentity } from './series';
+
+type SeriesFactory = (labelText: string) => SeriesIdentity;
+
+/**
+ * One level of the hierarchy: owns the metrics created on it and renders itself and its
+ * descendants. DistributedRuntime, Namespace, Component and Endpoint extend it.
+ */
+export abstract class RegistryLevel implements MetricsRegistry, LevelView {
+  /** @internal */
+  readonly metrics = new Map<string, RegisteredMetric>();
+  /** @internal */
+  readonly children: RegistryLevel[] = [];
+  // Most levels never get a callback: no empty arrays for them.
+  private updateCallbacks: UpdateCallback[] | undefined;
+  private expfmtCallbacks: ExpfmtCallback[] | undefined;
+
+  /** @internal */
+  protected constructor(
+    /** @internal */ protected readonly state: RuntimeState,
+    /** Auto labels of this level, e.g. `[['dynamo_namespace', 'ns']]`. */
+    readonly autoLabels: readonly (readonly [string, string])[],
+  ) {}
+
+  /** How messages name this level, e.g. `component "ns/comp"`. @internal */
+  abstract get description(): string;
+
+  createCounter(name: string, help: string, opts: MetricOptions = {}): Counter {
+    return this.register('counter', false, name, help, [], opts) as Counter;
+  }
+
+  createCounterVec(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: MetricOptions = {},
+  ): CounterVec {
+    return this.register('counter', true, name, help, labelNames, opts) as CounterVec;
+  }
+
+  createGauge(name: string, help: string, opts: MetricOptions = {}): Gauge {
+    return this.register('gauge', false, name, help, [], opts) as Gauge;
+  }
+
+  createGaugeVec(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: MetricOptions = {},
+  ): GaugeVec {
+    return this.register('gauge', true, name, help, labelNames, opts) as GaugeVec;
+  }
+
+  createHistogram(name: string, help: string, opts: HistogramOptions = {}): Histogram {
+    return this.register('histogram', false, name, help, [], opts) as Histogram;
+  }
+
+  createHistogramVec(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: HistogramOptions = {},
+  ): HistogramVec {
+    return this.register('histogram', true, name, help, labelNames, opts) as HistogramVec;
+  }
+
+  createIntCounter(name: string, help: string, opts: MetricOptions = {}): IntCounter {
+    return this.register('int_counter', false, name, help, [], opts) as IntCounter;
+  }
+
+  createIntCounterVec(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: MetricOptions = {},
+  ): IntCounterVec {
+    return this.register('int_counter', true, name, help, labelNames, opts) as IntCounterVec;
+  }
+
+  createIntGauge(name: string, help: string, opts: MetricOptions = {}): IntGauge {
+    return this.register('int_gauge', false, name, help, [], opts) as IntGauge;
+  }
+
+  createIntGaugeVec(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: MetricOptions = {},
+  ): IntGaugeVec {
+    return this.register('int_gauge', true, name, help, labelNames, opts) as IntGaugeVec;
+  }
+
+  addUpdateCallback(callback: UpdateCallback): void {
+    (this.updateCallbacks ??= []).push(callback);
+  }
+
+  addExpfmtCallback(callback: ExpfmtCallback): void {
+    (this.expfmtCallbacks ??= []).push(callback);
+  }
+
+  /** Exposition text of this level and everything below it. */
+  async prometheusExpfmt(format: ExpositionFormat = 'prometheus'): Promise<string> {
+    return this.scrape(format, (out) => out.toString());
+  }
+
+  /**
+   * The same text as UTF-8 bytes, without building a JavaScript string first: what a `/metrics`
+   * handler sends. The buffer is the caller's.
+   */
+  async prometheusExpfmtBytes(format: ExpositionFormat = 'prometheus'): Promise<Buffer> {
+    return this.scrape(format, (out) => out.toBuffer());
+  }
+
+  // Everything asynchronous (callbacks, other registries) happens first; the render and `take`
+  // are synchronous, so the runtime's one writer is never used by two scrapes at once.
+  private async scrape<T>(format: ExpositionFormat, take: (out: ByteWriter) => T): Promise<T> {
+    if (format !== 'prometheus' && format !== 'openmetrics') {
+      throw new Error(unknownFormatMessage(format));
+    }
+    const levels = this.subtree();
+    for (const level of levels) {
+      for (const callback of level.updateCallbacks ?? []) {
+        try {
+          await callback();
+        } catch (error) {
+          this.state.warnOnce(callbackFailedMessage('update', error));
+        }
+      }
+    }
+    const externals = await this.externalFamilies();
+    const raw: string[] = [];
+    for (const level of levels) {
+      for (const callback of level.expfmtCallbacks ?? []) {
+        try {
+          const text = await callback();
+          if (typeof text === 'string' && text.length > 0)
+            raw.push(text.endsWith('\n') ? text : text + '\n');
+        } catch (error) {
+          this.state.warnOnce(callbackFailedMessage('expfmt', error));
+        }
+      }
+    }
+
+    const out = this.state.writer;
+    out.reset();
+    renderExposition(out, this, format, externals, (family) => this.reportClash(family));
+    for (const text of raw) out.text(text);
+    if (format === 'openmetrics') out.text('# EOF\n');
+    return take(out);
+  }
+
+  /** Families from other libraries merged into this level's scrape (the runtime's prom-client registries). @internal */
+  protected async externalFamilies(): Promise<ExternalFamily[]> {
+    return [];
+  }
+
+  /** @internal */
+  protected reportClash(_family: ExternalFamily): void {}
+
+  /** The child level called `name` (sanitized) from `cache`, made by `make` on first use. @internal */
+  protected child<T extends RegistryLevel>(
+    cache: Map<string, T>,
+    name: string,
+    make: (sanitized: string) => T,
+  ): T {
+    const sanitized = sanitizeLabelName(name);
+    let child = cache.get(sanitized);
+    if (!child) {
+      child = make(sanitized);
+      cache.set(sanitized, child);
+      this.children.push(child);
+    }
+    return child;
+  }
+
+  private subtree(): RegistryLevel[] {
+    const out: RegistryLevel[] = [];
+    const walk = (level: RegistryLevel) => {
+      out.push(level);
+      level.children.forEach(walk);
+    };
+    walk(this);
+    return out;
+  }
+
+  private register(
+    kind: MetricKind,
+    vec: boolean,
+    rawName: string,
+    help: string,
+    labelNames: readonly string[],
+    opts: HistogramOptions,
+  ): unknown {
+    const name = fullMetricName(rawName);
+    const shape = buildShape(
+      name,
+      kind,
+      vec,
+      help,
+      labelNames,
+      opts,
+      this.state.reservedLabels,
+      DEFAULT_BUCKETS,
+    );
+    const existing = this.metrics.get(name);
+    if (existing) {
+      if (!sameShape(existing.shape, shape)) {
+        throw new Error(
+          shapeConflictMessage(
+            name,
+            this.description,
+            describeShape(existing.shape),
+            describeShape(shape),
+          ),
+        );
+      }
+      return existing.metric;
+    }
+    this.state.checkFamily(name, shape, this.description);
+
+    const fixed = [...this.state.globalLabels, ...this.autoLabels, ...shape.constLabels];
+    const layout = new LabelLayout(fixed, shape.labelNames);
+    const create = seriesFactory(name, kind, shape);
+    const metric = vec
+      ? new MetricVec(name, shape.labelNames, layout, create)
+      : create(layout.build([]));
+    this.metrics.set(name, new RegisteredMetric(name, shape, metric as never));
+    this.state.addFamily(name, shape, this.description);
+    return metric;
+  }
+}
+
+/** `dynamo_component_` + the sanitized name. */
+export function fullMetricName(name: string): string {
+  return COMPONENT_METRIC_PREFIX + sanitizeMetricName(name);
+}
+
+function seriesFactory(name: string, kind: MetricKind, shape: MetricShape): SeriesFactory {
+  switch (kind) {
+    case 'counter':
+      return (text) => new Counter(name, text);
+    case 'int_counter':
+      return (text) => new IntCounter(name, text);
+    case 'gauge':
+      return (text) => new Gauge(name, text);
+    case 'int_gauge':
+      return (text) => new IntGauge(name, text);
+    case 'histogram': {
+      const layout = BucketLayout.of(shape.buckets!);
+      return (text) => new Histogram(name, text, layout);
+    }
+  }
+}
