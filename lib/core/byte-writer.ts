@@ -2,21 +2,32 @@ import { formatNumber } from './exposition-text';
 
 const INITIAL_CAPACITY = 64 * 1024;
 
+/** After this many texts in a row that used under a quarter of the buffer, it shrinks. */
+const SHRINK_AFTER = 4;
+
 /**
- * Builds exposition text as UTF-8 bytes in one growing buffer. A scrape of thousands of series
- * written with `+=` is a rope of hundreds of thousands of pieces that the GC keeps copying and
- * that must be flattened again before it is sent; bytes are written once. The buffer is kept
- * between scrapes: fresh memory for a 20 MB scrape costs as much as rendering it. Not exported.
+ * Builds exposition text as UTF-8 bytes in one buffer. A scrape of thousands of series written
+ * with `+=` is a rope of hundreds of thousands of pieces that the GC keeps copying and that must
+ * be flattened again before it is sent; bytes are written once.
+ *
+ * The runtime keeps one writer and its buffer between scrapes: for a 20 MB scrape, fresh memory
+ * (page faults) and growing by doubling each cost as much as the render itself. The buffer is
+ * about the size of the largest recent scrape, memory every scrape needs at its peak anyway.
+ * Not exported from the package.
  */
 export class ByteWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
   private position = 0;
   private ascii = true;
+  private smallTexts = 0;
 
-  /** Starts a new text; drops a buffer that the last text used less than a quarter of. */
+  /** Starts a new text. */
   reset(): void {
-    if (this.buffer.length > INITIAL_CAPACITY && this.position < this.buffer.length / 4) {
-      this.buffer = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, this.position * 2));
+    const used = this.position;
+    this.smallTexts = used < this.buffer.length / 4 ? this.smallTexts + 1 : 0;
+    if (this.smallTexts >= SHRINK_AFTER && this.buffer.length > INITIAL_CAPACITY) {
+      this.buffer = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, used * 2));
+      this.smallTexts = 0;
     }
     this.position = 0;
     this.ascii = true;

@@ -146,8 +146,8 @@ export abstract class RegistryLevel implements MetricsRegistry, LevelView {
     return this.scrape(format, (out) => out.toBuffer());
   }
 
-  // Everything asynchronous (callbacks, other registries) happens first; the render and `take`
-  // are synchronous, so the runtime's one writer is never used by two scrapes at once.
+  // Everything asynchronous (callbacks, other registries) happens first. The render and `take`
+  // are then one synchronous step, so the runtime's one writer never serves two scrapes at once.
   private async scrape<T>(format: ExpositionFormat, take: (out: ByteWriter) => T): Promise<T> {
     if (format !== 'prometheus' && format !== 'openmetrics') {
       throw new Error(unknownFormatMessage(format));

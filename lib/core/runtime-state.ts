@@ -21,7 +21,7 @@ export class RuntimeState {
   readonly reservedLabels: readonly string[];
   private readonly namespacePaths = new Map<string, string>();
   private readonly warned = new Set<string>();
-  /** Reused by every scrape of this runtime; rendering is synchronous, so never shared. */
+  /** Shared by every scrape of this runtime; each render is one synchronous step. */
   readonly writer = new ByteWriter();
 
   constructor(
