@@ -8,6 +8,7 @@ export {
   NAMESPACE_LABEL,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  REQUEST_DURATION_BUCKETS,
   WORKER_ID_LABEL,
 } from './core/core.constants';
 export { Component } from './core/component';
@@ -43,4 +44,4 @@ export {
 export { Namespace } from './core/namespace';
 export { sanitizeLabelName, sanitizeMetricName } from './core/naming';
 export type { PromClientRegistry } from './core/prom-client-bridge';
-export { RegistryLevel } from './core/registry-level';
+export type { RegistryLevel } from './core/registry-level';

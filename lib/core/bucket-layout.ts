@@ -11,9 +11,12 @@ export class BucketLayout {
   readonly upperBounds: Float64Array;
   /** `le="0.005"} ` … `le="+Inf"} ` as UTF-8 bytes, one per bucket including +Inf. */
   readonly leBytes: readonly Buffer[];
+  /** OpenMetrics leaves out `_sum` for such histograms. */
+  readonly hasNegativeBound: boolean;
 
   private constructor(readonly bounds: readonly number[]) {
     this.upperBounds = new Float64Array(bounds);
+    this.hasNegativeBound = bounds[0] < 0;
     this.leBytes = [...bounds.map(formatNumber), '+Inf'].map((le) => Buffer.from(`le="${le}"} `));
   }
 

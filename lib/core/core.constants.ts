@@ -19,6 +19,14 @@ export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 
+/**
+ * Dynamo's request-duration buckets for work handlers (2026): the defaults stop at 10 s, which
+ * flattens every quantile of slow LLM requests.
+ */
+export const REQUEST_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600,
+]);
+
 export const UPTIME_METRIC = 'uptime_seconds';
 export const UPTIME_HELP = 'Total uptime of the DistributedRuntime in seconds';
 

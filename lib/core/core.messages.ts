@@ -60,7 +60,7 @@ export const shapeConflictMessage = (
   requested: string,
 ) =>
   `Metric '${name}' is already registered on ${where} as ${existing}; cannot register it again as ${requested}. ` +
-  `Use the same type, help, labels and buckets to get the existing metric, or choose another name`;
+  `Use the same type, help, labels, buckets and unit to get the existing metric, or choose another name`;
 
 export const familyConflictMessage = (
   name: string,
@@ -75,11 +75,34 @@ export const familyConflictMessage = (
 export const externalConflictMessage = (name: string, source: string) =>
   `Metric '${name}' is already registered in ${source}; one scrape cannot hold two families of the same name. Rename one of them`;
 
-export const includeConflictMessage = (source: string, name: string, where: string) =>
-  `Cannot include ${source}: its metric '${name}' is already registered in ${where}; one scrape cannot hold two families of the same name. Rename one of them`;
+export const sampleNameConflictMessage = (
+  name: string,
+  sample: string,
+  owner: string,
+  where: string,
+) =>
+  `Metric '${name}' would write samples named '${sample}', which the metric '${owner}' in ${where} already writes ` +
+  `(a histogram also writes _bucket, _sum and _count; a counter its name with and without _total); the scrape could not be parsed. Rename one of them`;
+
+export const includeConflictMessage = (
+  source: string,
+  name: string,
+  sample: string,
+  owner: string,
+  where: string,
+) =>
+  name === owner
+    ? `Cannot include ${source}: its metric '${name}' is already registered in ${where}; one scrape cannot hold two families of the same name. Rename one of them`
+    : `Cannot include ${source}: its metric '${name}' writes samples named '${sample}', which the metric '${owner}' in ${where} already writes. Rename one of them`;
 
 export const externalConflictAtScrapeMessage = (name: string, source: string) =>
   `Metric '${name}' from ${source} clashes with a metric of this runtime and was left out of the scrape. Rename one of them`;
+
+export const readFailedMessage = (source: string, error: unknown) =>
+  `Reading ${source} failed and it was left out of the scrape: ${error instanceof Error ? error.message : String(error)}`;
+
+export const externalInvalidMessage = (name: unknown, source: string, why: string) =>
+  `Metric ${JSON.stringify(name)} from ${source} was left out of the scrape: ${why}`;
 
 export const externalDuplicateAtScrapeMessage = (name: string, source: string, kept: string) =>
   `Metric '${name}' from ${source} is also in ${kept}; the one from ${kept} was kept and this one left out of the scrape. Rename one of them`;

@@ -1,8 +1,7 @@
 import { negativeIncrementMessage, notAnIntegerMessage } from './core.messages';
-import type { SeriesIdentity, SeriesSource } from './series';
 
 /** A float counter: one series. `inc()`, `incBy(v)`, `get()`. */
-export class Counter implements SeriesIdentity, SeriesSource<Counter> {
+export class Counter {
   /** @internal */
   value = 0;
 

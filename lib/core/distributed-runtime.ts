@@ -2,7 +2,7 @@ import { AUTO_LABELS, UPTIME_HELP, UPTIME_METRIC } from './core.constants';
 import {
   externalConflictAtScrapeMessage,
   externalDuplicateAtScrapeMessage,
-  includeConflictMessage,
+  readFailedMessage,
 } from './core.messages';
 import type { DistributedRuntimeOptions } from './interfaces/distributed-runtime-options.interface';
 import { Namespace } from './namespace';
@@ -25,7 +25,7 @@ export class DistributedRuntime extends RegistryLevel {
   constructor(options: DistributedRuntimeOptions = {}) {
     super(new RuntimeState(options.logger ?? console, AUTO_LABELS, options.workerId), []);
     if (options.uptime !== false) {
-      const uptime = this.createGauge(UPTIME_METRIC, UPTIME_HELP, { unit: 'seconds' });
+      const uptime = this.createGauge(UPTIME_METRIC, UPTIME_HELP);
       this.addUpdateCallback(() => uptime.set(this.uptimeSeconds()));
     }
   }
@@ -56,45 +56,32 @@ export class DistributedRuntime extends RegistryLevel {
    * with a warning. Including the same registry twice has no effect.
    */
   includeRegistry(registry: PromClientRegistry, source = 'a prom-client registry'): void {
-    if (this.state.registries.some((included) => included.registry === registry)) return;
-    for (const { name } of registry.getMetricsAsArray()) {
-      const family = this.state.families.get(name);
-      if (family)
-        throw new Error(includeConflictMessage(source, name, `${family.where} of this runtime`));
-      for (const included of this.state.registries) {
-        if (included.registry.getSingleMetric(name))
-          throw new Error(includeConflictMessage(source, name, included.source));
-      }
-    }
-    this.state.registries.push({ registry, source });
+    this.state.includeRegistry(registry, source);
   }
 
   /** @internal */
   protected override async externalFamilies(): Promise<ExternalFamily[]> {
     const families: ExternalFamily[] = [];
-    const seen = new Map<string, string>();
     for (const { registry, source } of this.state.registries) {
       try {
-        for (const family of await readPromClientRegistry(registry, source)) {
-          const kept = seen.get(family.name);
-          if (kept !== undefined) {
-            this.state.warnOnce(externalDuplicateAtScrapeMessage(family.name, source, kept));
-          } else {
-            seen.set(family.name, source);
-            families.push(family);
-          }
-        }
-      } catch (error) {
-        this.state.warnOnce(
-          `Reading ${source} failed and it was left out of the scrape: ${String(error)}`,
+        const read = await readPromClientRegistry(registry, source, (message) =>
+          this.state.warn(message),
         );
+        families.push(...read);
+        this.state.recovered(registry);
+      } catch (error) {
+        this.state.warn(readFailedMessage(source, error), registry);
       }
     }
     return families;
   }
 
   /** @internal */
-  protected override reportClash(family: ExternalFamily): void {
-    this.state.warnOnce(externalConflictAtScrapeMessage(family.name, family.source));
+  protected override reportClash(family: ExternalFamily, owner: string): void {
+    this.state.warn(
+      owner === ''
+        ? externalConflictAtScrapeMessage(family.name, family.source)
+        : externalDuplicateAtScrapeMessage(family.name, family.source, owner),
+    );
   }
 }

@@ -7,6 +7,7 @@ import type { ExpositionFormat } from './interfaces/exposition.interface';
 import { metricType, type MetricType } from './metric-shape';
 import type { ExternalFamily } from './prom-client-bridge';
 import type { RegisteredMetric } from './registered-metric';
+import { sampleNames } from './sample-names';
 
 /** What the renderer needs of a level. Not exported from the package. */
 export interface LevelView {
@@ -34,23 +35,33 @@ const NUMBER_ROOM = 32;
 /**
  * Renders a level and everything below it into `out`: families merged by name and sorted, series
  * of one level sorted by label values, levels depth-first in creation order (Dynamo's output).
- * `externals` whose name is taken are passed to `onClash` and left out. Not exported.
+ * An external family that would write a sample name already written is passed to `onClash`
+ * (with the source that writes it, '' for this runtime) and left out. Not exported.
  */
 export function renderExposition(
   out: ByteWriter,
   root: LevelView,
   format: ExpositionFormat,
   externals: readonly ExternalFamily[] = [],
-  onClash: (family: ExternalFamily) => void = () => {},
+  onClash: (family: ExternalFamily, owner: string) => void = () => {},
 ): void {
   const families = new Map<string, Family>();
   collect(root, families);
-  for (const external of externals) {
-    if (families.has(external.name)) {
-      onClash(external);
-      continue;
+  if (externals.length > 0) {
+    const taken = new Map<string, string>();
+    for (const family of families.values()) {
+      for (const sample of sampleNames(family.name, family.type)) taken.set(sample, '');
     }
-    families.set(external.name, { ...external, parts: [], external });
+    for (const external of externals) {
+      const samples = sampleNames(external.name, external.type);
+      const owner = samples.map((sample) => taken.get(sample)).find((o) => o !== undefined);
+      if (owner !== undefined) {
+        onClash(external, owner);
+        continue;
+      }
+      for (const sample of samples) taken.set(sample, external.source);
+      families.set(external.name, { ...external, parts: [], external });
+    }
   }
 
   const openMetrics = format === 'openmetrics';
@@ -120,7 +131,7 @@ function renderFamily(out: ByteWriter, family: Family, openMetrics: boolean): vo
       count: Buffer.from(family.name + '_count'),
     };
     for (let p = 0; p < family.parts.length; p++) {
-      renderHistograms(out, lines, family.parts[p], series[p] as readonly Histogram[]);
+      renderHistograms(out, lines, family.parts[p], series[p] as readonly Histogram[], openMetrics);
     }
   } else {
     const sample = Buffer.from(names.sample);
@@ -156,8 +167,10 @@ function renderHistograms(
   lines: HistogramLines,
   part: RegisteredMetric,
   series: readonly Histogram[],
+  openMetrics: boolean,
 ): void {
   const leBytes = part.buckets!.leBytes;
+  const negativeBuckets = part.buckets!.hasNegativeBound;
   let leRoom = 0;
   for (const le of leBytes) leRoom += le.length;
   for (let i = 0; i < series.length; i++) {
@@ -184,6 +197,8 @@ function renderHistograms(
       out.number(cumulative);
       out.byte(NEWLINE);
     }
+    // OpenMetrics allows _sum only without negative buckets and observations; _count goes with it.
+    if (openMetrics && (negativeBuckets || s.sum < 0)) continue;
     sumOrCount(out, lines.sum, labelsAt, labelsLength);
     out.number(s.sum);
     out.byte(NEWLINE);
@@ -210,8 +225,10 @@ function renderExternal(out: ByteWriter, family: ExternalFamily, openMetrics: bo
       ? counterNames(family.name, openMetrics)
       : { family: family.name, sample: family.name };
   header(out, names.family, family.type, family.help, undefined, openMetrics);
+  const omitSum = openMetrics && family.negative;
   for (const sample of family.samples) {
     const name = sample.metricName ?? names.sample;
+    if (omitSum && (name === family.name + '_sum' || name === family.name + '_count')) continue;
     out.text(name);
     if (sample.labelText !== '') out.text(`{${sample.labelText}}`);
     out.text(' ');

@@ -1,8 +1,7 @@
 import { notAnIntegerMessage, notANumberMessage } from './core.messages';
-import type { SeriesIdentity, SeriesSource } from './series';
 
 /** A float gauge: one series. `set`, `inc`, `dec`, `add`, `sub`, `get`. */
-export class Gauge implements SeriesIdentity, SeriesSource<Gauge> {
+export class Gauge {
   /** @internal */
   value = 0;
 
@@ -59,6 +58,6 @@ export class IntGauge extends Gauge {
   /** @internal */
   protected override check(value: number): number {
     if (!Number.isSafeInteger(value)) throw new Error(notAnIntegerMessage(this.name, value));
-    return value;
+    return value + 0; // -0 is not an integer value to show
   }
 }

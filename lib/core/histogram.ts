@@ -1,9 +1,8 @@
 import type { BucketLayout } from './bucket-layout';
 import { notANumberMessage } from './core.messages';
-import type { SeriesIdentity, SeriesSource } from './series';
 
 /** A histogram: one series. `observe(v)`, `startTimer()`. */
-export class Histogram implements SeriesIdentity, SeriesSource<Histogram> {
+export class Histogram {
   /** Per-bucket (not cumulative) counts; the last slot is the +Inf bucket. A plain array of small
    * integers is far smaller than a typed array per series. @internal */
   readonly counts: number[] = [];

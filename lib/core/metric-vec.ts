@@ -9,7 +9,6 @@ import { formatNumber } from './exposition-text';
 import type { Gauge, IntGauge } from './gauge';
 import type { Histogram } from './histogram';
 import type { LabelLayout, LabelValue } from './label-layout';
-import type { SeriesIdentity, SeriesSource } from './series';
 
 // Children live in nested maps, one level per label, so no key is ever built from the values.
 type Node<S> = Map<string, Node<S> | S>;
@@ -18,7 +17,7 @@ type Node<S> = Map<string, Node<S> | S>;
  * A metric with variable labels. `withLabelValues(...)` / `with({...})` return the bound child,
  * created on first use and cached: keep it and call it on the hot path.
  */
-export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
+export class MetricVec<S> {
   private readonly root: Node<S> = new Map();
   private size = 0;
   private sorted: S[] | null = null;
@@ -34,7 +33,7 @@ export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
   /** The child for these label values, in the order of `labelNames`. */
   withLabelValues(...values: LabelValue[]): S {
     const strings = this.toStrings(values);
-    const parent = this.walk(strings, true)!;
+    const parent = this.parentOf(strings);
     const leaf = strings.length === 0 ? '' : strings[strings.length - 1];
     let child = parent.get(leaf) as S | undefined;
     if (child === undefined) {
@@ -54,9 +53,17 @@ export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
   /** Forgets the child with these label values; its series leaves the scrape. */
   remove(...values: LabelValue[]): boolean {
     const strings = this.toStrings(values);
-    const parent = this.walk(strings, false);
+    // The maps on the path, so that the ones left empty can be dropped too.
+    const path: Node<S>[] = [this.root];
+    for (let i = 0; i < strings.length - 1; i++) {
+      const next = path[i].get(strings[i]) as Node<S> | undefined;
+      if (next === undefined) return false;
+      path.push(next);
+    }
     const leaf = strings.length === 0 ? '' : strings[strings.length - 1];
-    if (!parent?.delete(leaf)) return false;
+    if (!path[path.length - 1].delete(leaf)) return false;
+    for (let i = path.length - 1; i > 0 && path[i].size === 0; i--)
+      path[i - 1].delete(strings[i - 1]);
     this.size--;
     this.sorted = null;
     return true;
@@ -94,12 +101,12 @@ export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
     }
   }
 
-  private walk(strings: readonly string[], create: boolean): Node<S> | undefined {
+  /** The map that holds the child for these values, made on the way if missing. */
+  private parentOf(strings: readonly string[]): Node<S> {
     let node = this.root;
     for (let i = 0; i < strings.length - 1; i++) {
       let next = node.get(strings[i]) as Node<S> | undefined;
       if (next === undefined) {
-        if (!create) return undefined;
         next = new Map();
         node.set(strings[i], next);
       }
@@ -130,7 +137,7 @@ export class MetricVec<S extends SeriesIdentity> implements SeriesSource<S> {
       }
     }
     return this.labelNames.map((label) => {
-      const value = labels[label];
+      const value = Object.hasOwn(labels, label) ? labels[label] : undefined;
       if (value === undefined) throw new Error(missingLabelMessage(this.name, label));
       return value;
     });

@@ -4,8 +4,9 @@ import {
   onlyInvalidCharactersMessage,
 } from './core.messages';
 
-const METRIC_INVALID_CHARS = /[^a-zA-Z0-9_:]/g;
-const LABEL_INVALID_CHARS = /[^a-zA-Z0-9_]/g;
+// `u`: one `_` per character (code point), as Dynamo's Rust regex does, not per UTF-16 unit.
+const METRIC_INVALID_CHARS = /[^a-zA-Z0-9_:]/gu;
+const LABEL_INVALID_CHARS = /[^a-zA-Z0-9_]/gu;
 const ONLY_UNDERSCORES = /^_+$/;
 const VALID_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const VALID_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -34,11 +35,15 @@ export function sanitizeLabelName(raw: string): string {
 
 /** User label names are not rewritten: they must already be valid. */
 export function assertValidLabelName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !VALID_LABEL_NAME.test(name) || name.startsWith('__')) {
+  if (typeof name !== 'string' || !isValidLabelName(name)) {
     throw new Error(invalidLabelNameMessage(name));
   }
 }
 
 export function isValidMetricName(name: string): boolean {
   return VALID_METRIC_NAME.test(name);
+}
+
+export function isValidLabelName(name: string): boolean {
+  return VALID_LABEL_NAME.test(name) && !name.startsWith('__');
 }

@@ -3,7 +3,7 @@ import { ByteWriter } from './byte-writer';
 import { COMPONENT_METRIC_PREFIX, DEFAULT_BUCKETS } from './core.constants';
 import { callbackFailedMessage, shapeConflictMessage, unknownFormatMessage } from './core.messages';
 import { Counter, IntCounter } from './counter';
-import { renderExposition, type LevelView } from './exposition';
+import { renderExposition } from './exposition';
 import { Gauge, IntGauge } from './gauge';
 import { Histogram } from './histogram';
 import type {
@@ -41,7 +41,7 @@ type SeriesFactory = (labelText: string) => SeriesIdentity;
  * One level of the hierarchy: owns the metrics created on it and renders itself and its
  * descendants. DistributedRuntime, Namespace, Component and Endpoint extend it.
  */
-export abstract class RegistryLevel implements MetricsRegistry, LevelView {
+export abstract class RegistryLevel implements MetricsRegistry {
   /** @internal */
   readonly metrics = new Map<string, RegisteredMetric>();
   /** @internal */
@@ -152,33 +152,26 @@ export abstract class RegistryLevel implements MetricsRegistry, LevelView {
     if (format !== 'prometheus' && format !== 'openmetrics') {
       throw new Error(unknownFormatMessage(format));
     }
-    const levels = this.subtree();
-    for (const level of levels) {
-      for (const callback of level.updateCallbacks ?? []) {
-        try {
-          await callback();
-        } catch (error) {
-          this.state.warnOnce(callbackFailedMessage('update', error));
-        }
-      }
-    }
+    const levels = await this.runUpdateCallbacks();
     const externals = await this.externalFamilies();
     const raw: string[] = [];
     for (const level of levels) {
       for (const callback of level.expfmtCallbacks ?? []) {
         try {
-          const text = await callback();
-          if (typeof text === 'string' && text.length > 0)
-            raw.push(text.endsWith('\n') ? text : text + '\n');
+          const text = await callback(format);
+          this.state.recovered(callback);
+          if (typeof text === 'string') raw.push(rawText(text));
         } catch (error) {
-          this.state.warnOnce(callbackFailedMessage('expfmt', error));
+          this.state.warn(callbackFailedMessage('expfmt', error), callback);
         }
       }
     }
 
     const out = this.state.writer;
     out.reset();
-    renderExposition(out, this, format, externals, (family) => this.reportClash(family));
+    renderExposition(out, this, format, externals, (family, owner) =>
+      this.reportClash(family, owner),
+    );
     for (const text of raw) out.text(text);
     if (format === 'openmetrics') out.text('# EOF\n');
     return take(out);
@@ -190,7 +183,32 @@ export abstract class RegistryLevel implements MetricsRegistry, LevelView {
   }
 
   /** @internal */
-  protected reportClash(_family: ExternalFamily): void {}
+  protected reportClash(_family: ExternalFamily, _owner: string): void {}
+
+  /**
+   * Runs the update callbacks of this level and below, depth-first; then those of levels that
+   * the callbacks created, so that their values are fresh in this scrape too. Returns the levels.
+   */
+  private async runUpdateCallbacks(): Promise<RegistryLevel[]> {
+    const done = new Set<RegistryLevel>();
+    let levels = this.subtree();
+    while (levels.some((level) => !done.has(level))) {
+      for (const level of levels) {
+        if (done.has(level)) continue;
+        done.add(level);
+        for (const callback of level.updateCallbacks ?? []) {
+          try {
+            await callback();
+            this.state.recovered(callback);
+          } catch (error) {
+            this.state.warn(callbackFailedMessage('update', error), callback);
+          }
+        }
+      }
+      levels = this.subtree();
+    }
+    return levels;
+  }
 
   /** The child level called `name` (sanitized) from `cache`, made by `make` on first use. @internal */
   protected child<T extends RegistryLevel>(
@@ -263,6 +281,12 @@ export abstract class RegistryLevel implements MetricsRegistry, LevelView {
     this.state.addFamily(name, shape, this.description);
     return metric;
   }
+}
+
+/** Raw callback text as it goes into the scrape: ends with a newline, no `# EOF` of its own. */
+function rawText(text: string): string {
+  const body = text.replace(/(^|\n)# EOF\s*$/, '$1');
+  return body === '' || body.endsWith('\n') ? body : body + '\n';
 }
 
 /** `dynamo_component_` + the sanitized name. */

@@ -1,16 +1,22 @@
+import { ByteWriter } from './byte-writer';
+import { WORKER_ID_LABEL } from './core.constants';
 import {
   externalConflictMessage,
   familyConflictMessage,
+  includeConflictMessage,
   invalidWorkerIdMessage,
   namespacePathConflictMessage,
+  sampleNameConflictMessage,
 } from './core.messages';
-import { ByteWriter } from './byte-writer';
-import { WORKER_ID_LABEL } from './core.constants';
 import type { MetricsLogger } from './interfaces/exposition.interface';
-import { describeShape, sameFamily, type MetricShape } from './metric-shape';
+import { describeShape, metricType, sameFamily, type MetricShape } from './metric-shape';
 import type { PromClientRegistry } from './prom-client-bridge';
+import { sampleNames, toMetricType } from './sample-names';
 
-/** What all levels of one runtime share. @internal */
+/** Distinct warnings remembered before the memory is cleared (and they may be logged again). */
+const WARNINGS_REMEMBERED = 1000;
+
+/** What all levels of one runtime share. Not exported from the package. */
 export class RuntimeState {
   /** Every family name in the runtime, with the first shape and where it was registered. */
   readonly families = new Map<string, { shape: MetricShape; where: string }>();
@@ -19,10 +25,13 @@ export class RuntimeState {
   /** Pairs added to every series (`worker_id` when enabled). */
   readonly globalLabels: readonly (readonly [string, string])[];
   readonly reservedLabels: readonly string[];
-  private readonly namespacePaths = new Map<string, string>();
-  private readonly warned = new Set<string>();
   /** Shared by every scrape of this runtime; each render is one synchronous step. */
   readonly writer = new ByteWriter();
+  /** Sample name → the family that writes it. */
+  private readonly samples = new Map<string, string>();
+  private readonly namespacePaths = new Map<string, string>();
+  /** The last warning per source (a callback, a registry, a message), so repeats are not logged. */
+  private readonly warnings = new Map<unknown, string>();
 
   constructor(
     private readonly logger: MetricsLogger,
@@ -34,10 +43,14 @@ export class RuntimeState {
     this.reservedLabels = id === undefined ? autoLabels : [...autoLabels, WORKER_ID_LABEL];
   }
 
-  /** Throws when `name` would join a family of another type, help or unit, or clash with a registry. */
+  /**
+   * Throws when `name` would join a family of another type, help or unit, or write a sample name
+   * that another family (of this runtime or an included registry) writes.
+   */
   checkFamily(name: string, shape: MetricShape, where: string): void {
     const existing = this.families.get(name);
-    if (existing && !sameFamily(existing.shape, shape)) {
+    if (existing) {
+      if (sameFamily(existing.shape, shape)) return;
       throw new Error(
         familyConflictMessage(
           name,
@@ -48,32 +61,90 @@ export class RuntimeState {
         ),
       );
     }
-    for (const { registry, source } of this.registries) {
-      if (registry.getSingleMetric(name)) throw new Error(externalConflictMessage(name, source));
+    const external = this.externalSamples();
+    for (const sample of sampleNames(name, metricType(shape.kind))) {
+      const owner = this.samples.get(sample);
+      if (owner !== undefined) {
+        throw new Error(
+          sampleNameConflictMessage(name, sample, owner, this.families.get(owner)!.where),
+        );
+      }
+      const theirs = external.get(sample);
+      if (theirs && theirs.owner === name)
+        throw new Error(externalConflictMessage(name, theirs.source));
+      if (theirs)
+        throw new Error(sampleNameConflictMessage(name, sample, theirs.owner, theirs.source));
     }
   }
 
   addFamily(name: string, shape: MetricShape, where: string): void {
-    if (!this.families.has(name)) this.families.set(name, { shape, where });
+    if (this.families.has(name)) return;
+    this.families.set(name, { shape, where });
+    for (const sample of sampleNames(name, metricType(shape.kind))) this.samples.set(sample, name);
+  }
+
+  /** Adds a registry to the root scrape; throws if it writes a sample name already written. */
+  includeRegistry(registry: PromClientRegistry, source: string): void {
+    if (this.registries.some((included) => included.registry === registry)) return;
+    const external = this.externalSamples();
+    for (const metric of registry.getMetricsAsArray()) {
+      for (const sample of sampleNames(metric.name, toMetricType(metric.type))) {
+        const owner = this.samples.get(sample);
+        if (owner !== undefined) {
+          const where = this.families.get(owner)!.where;
+          const ours = where === 'the runtime' ? 'this runtime' : `${where} of this runtime`;
+          throw new Error(includeConflictMessage(source, metric.name, sample, owner, ours));
+        }
+        const theirs = external.get(sample);
+        if (theirs)
+          throw new Error(
+            includeConflictMessage(source, metric.name, sample, theirs.owner, theirs.source),
+          );
+      }
+    }
+    this.registries.push({ registry, source });
   }
 
   /** Reserves a `dynamo_namespace` value: `a` → `b` and a top-level `a_b` would both be `a_b`. */
   claimNamespacePath(path: string, description: string): void {
     const existing = this.namespacePaths.get(path);
-    if (existing !== undefined)
+    if (existing !== undefined) {
       throw new Error(namespacePathConflictMessage(path, existing, description));
+    }
     this.namespacePaths.set(path, description);
   }
 
-  /** Logs a problem once per distinct message, so a failing scrape cannot flood the log. */
-  warnOnce(message: string): void {
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
+  /**
+   * Logs a problem unless `source` (a callback, a registry; by default the message itself) last
+   * reported the same one, so a failing scrape cannot flood the log.
+   */
+  warn(message: string, source: unknown = message): void {
+    if (this.warnings.get(source) === message) return;
+    if (this.warnings.size >= WARNINGS_REMEMBERED) this.warnings.clear();
+    this.warnings.set(source, message);
     try {
       this.logger.warn(message);
     } catch {
       // A broken logger must not break a scrape.
     }
+  }
+
+  /** `source` works again: its next failure is logged even if it is the same as the last. */
+  recovered(source: unknown): void {
+    this.warnings.delete(source);
+  }
+
+  /** Sample names written by the included registries' metrics, with their owner. */
+  private externalSamples(): Map<string, { owner: string; source: string }> {
+    const samples = new Map<string, { owner: string; source: string }>();
+    for (const { registry, source } of this.registries) {
+      for (const metric of registry.getMetricsAsArray()) {
+        for (const sample of sampleNames(metric.name, toMetricType(metric.type))) {
+          samples.set(sample, { owner: metric.name, source });
+        }
+      }
+    }
+    return samples;
   }
 }
 

@@ -148,7 +148,7 @@ describe("prometheusExpfmt('openmetrics')", () => {
     );
   });
 
-  it('gives the uptime gauge its seconds unit', async () => {
+  it('writes the uptime gauge as Dynamo declares it (no unit), so get-or-create under its name works', async () => {
     jest.useFakeTimers();
     try {
       const drt = new DistributedRuntime({ logger: testLogger() });
@@ -157,11 +157,17 @@ describe("prometheusExpfmt('openmetrics')", () => {
         lines(
           '# HELP dynamo_component_uptime_seconds Total uptime of the DistributedRuntime in seconds',
           '# TYPE dynamo_component_uptime_seconds gauge',
-          '# UNIT dynamo_component_uptime_seconds seconds',
           'dynamo_component_uptime_seconds 0.5',
           '# EOF',
         ),
       );
+      const same = drt.createGauge(
+        'uptime_seconds',
+        'Total uptime of the DistributedRuntime in seconds',
+      );
+      jest.advanceTimersByTime(1500);
+      await drt.prometheusExpfmt();
+      expect(same.get()).toBe(2);
     } finally {
       jest.useRealTimers();
     }

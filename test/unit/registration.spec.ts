@@ -10,7 +10,7 @@ function hierarchy() {
 }
 
 const USE_SAME =
-  'Use the same type, help, labels and buckets to get the existing metric, or choose another name';
+  'Use the same type, help, labels, buckets and unit to get the existing metric, or choose another name';
 
 describe('get-or-create on one level (spec 5, ours)', () => {
   it.each(['drt', 'ns', 'comp', 'ep'] as const)(
@@ -92,7 +92,7 @@ describe('a different shape on the same level is an error at creation, naming bo
       new Error(
         'Metric \'dynamo_component_c_total\' is already registered on endpoint "ns/comp/ep" as counter (help "First help"); ' +
           'cannot register it again as counter (help "Other help"). ' +
-          'Use the same type, help, labels and buckets to get the existing metric, or choose another name',
+          'Use the same type, help, labels, buckets and unit to get the existing metric, or choose another name',
       ),
     );
   });
