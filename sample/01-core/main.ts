@@ -1,7 +1,12 @@
 // The core on its own, without Nest: a worker with one endpoint and a /metrics route.
 // `npm start` builds and runs it on port 8000 (PORT overrides).
 import { createServer } from 'node:http';
-import { DistributedRuntime, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../lib';
+import {
+  DistributedRuntime,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  REQUEST_DURATION_BUCKETS,
+} from '../../lib';
 
 const drt = new DistributedRuntime();
 const generate = drt.namespace('dynamo').component('backend').endpoint('generate');
@@ -18,9 +23,7 @@ const inflight = generate.createIntGauge(
 const duration = generate.createHistogram(
   'request_duration_seconds',
   'Time spent processing requests by work handler',
-  {
-    unit: 'seconds',
-  },
+  { buckets: REQUEST_DURATION_BUCKETS, unit: 'seconds' },
 );
 const tokens = generate
   .createIntCounterVec('output_tokens_total', 'Tokens generated', ['model'])
