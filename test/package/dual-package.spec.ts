@@ -67,9 +67,34 @@ describe('the package loads from CommonJS and ES modules with one copy of its st
     expect(result.exports).toBeGreaterThan(10);
   });
 
-  it('loads in a CommonJS jest suite', async () => {
+  it('the core (nestjs-dynamo-metrics/core) is the same code, and loads without Nest', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import * as core from 'nestjs-dynamo-metrics/core';
+      import * as full from 'nestjs-dynamo-metrics';
+      const required = createRequire(import.meta.url)('nestjs-dynamo-metrics/core');
+      const names = Object.keys(core);
+      console.log(JSON.stringify({
+        same: names.every((k) => core[k] === full[k] && core[k] === required[k]),
+        nest: 'DynamoMetricsModule' in core,
+      }));
+    `;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual({
+      same: true,
+      nest: false,
+    });
+    const loadsNest = (entry: string) =>
+      node([
+        '-p',
+        `require('${entry}'); Object.keys(require.cache).some((p) => p.includes('@nestjs'))`,
+      ]).trim();
+    expect(loadsNest('nestjs-dynamo-metrics/core')).toBe('false');
+    expect(loadsNest('nestjs-dynamo-metrics')).toBe('true');
+  });
+
+  it('loads in a CommonJS jest suite (the core: jest cannot load Nest 12 in CommonJS mode)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const m = require('nestjs-dynamo-metrics');
+    const m = require('nestjs-dynamo-metrics/core');
     const drt = new m.DistributedRuntime({ uptime: false });
     drt
       .namespace('ns345')

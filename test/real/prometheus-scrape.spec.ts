@@ -4,7 +4,7 @@ import {
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
   type ExpositionFormat,
-} from '../../lib';
+} from '../../lib/core';
 import { fullRuntime } from '../fixtures/full-runtime';
 import { PrometheusServer } from '../utils/prometheus-server';
 import { realTool } from '../utils/real-tools';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { DistributedRuntime } from '../../lib';
+import { DistributedRuntime } from '../../lib/core';
 import { fullRuntime } from '../fixtures/full-runtime';
 import { realTool } from '../utils/real-tools';
 

@@ -1,4 +1,4 @@
-import { DistributedRuntime, type MetricsRegistry } from '../../lib';
+import { DistributedRuntime, type MetricsRegistry } from '../../lib/core';
 import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 function hierarchy(options: ConstructorParameters<typeof DistributedRuntime>[0] = {}) {

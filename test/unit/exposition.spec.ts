@@ -1,4 +1,4 @@
-import { DistributedRuntime, formatNumber } from '../../lib';
+import { DistributedRuntime, formatNumber } from '../../lib/core';
 import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 describe('golden example (spec 6)', () => {

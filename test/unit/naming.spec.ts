@@ -1,4 +1,4 @@
-import { sanitizeLabelName, sanitizeMetricName } from '../../lib';
+import { sanitizeLabelName, sanitizeMetricName } from '../../lib/core';
 import { lines, quietRuntime } from '../utils/runtime';
 
 describe('sanitizeMetricName (spec 3)', () => {

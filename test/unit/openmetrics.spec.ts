@@ -1,4 +1,4 @@
-import { DistributedRuntime } from '../../lib';
+import { DistributedRuntime } from '../../lib/core';
 import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 describe("prometheusExpfmt('openmetrics')", () => {

@@ -1,5 +1,5 @@
 import { Gauge as PromGauge, Histogram as PromHistogram, Registry } from 'prom-client';
-import { sanitizeLabelName, sanitizeMetricName } from '../../lib';
+import { sanitizeLabelName, sanitizeMetricName } from '../../lib/core';
 import { lines, quietRuntime } from '../utils/runtime';
 
 // Edge cases found in review: each once produced a scrape that a parser rejects, or a wrong value.

@@ -1,4 +1,4 @@
-import { DistributedRuntime, type DistributedRuntimeOptions } from '../../lib';
+import { DistributedRuntime, type DistributedRuntimeOptions } from '../../lib/core';
 
 /** A logger whose `warn` is a jest mock. */
 export function testLogger(): { warn: jest.Mock<void, [string]> } {

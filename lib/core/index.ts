@@ -1,0 +1,48 @@
+// The framework-free core: usable without Nest (also as `nestjs-dynamo-metrics/core`).
+export {
+  AUTO_LABELS,
+  COMPONENT_LABEL,
+  COMPONENT_METRIC_PREFIX,
+  DEFAULT_BUCKETS,
+  ENDPOINT_LABEL,
+  NAMESPACE_LABEL,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  REQUEST_DURATION_BUCKETS,
+  WORKER_ID_LABEL,
+} from './core.constants';
+export { Component } from './component';
+export { Counter, IntCounter } from './counter';
+export { DistributedRuntime } from './distributed-runtime';
+export { Endpoint } from './endpoint';
+export { formatNumber } from './exposition-text';
+export { contentTypeOf, negotiateFormat } from './negotiate-format';
+export { Gauge, IntGauge } from './gauge';
+export { Histogram } from './histogram';
+export type { DistributedRuntimeOptions } from './interfaces/distributed-runtime-options.interface';
+export type {
+  ExpfmtCallback,
+  ExpositionFormat,
+  MetricsLogger,
+  UpdateCallback,
+} from './interfaces/exposition.interface';
+export type {
+  ConstLabels,
+  HistogramOptions,
+  MetricOptions,
+} from './interfaces/metric-options.interface';
+export type { MetricsRegistry } from './interfaces/metrics-registry.interface';
+export type { LabelValue } from './label-layout';
+export type { MetricType } from './metric-shape';
+export {
+  MetricVec,
+  type CounterVec,
+  type GaugeVec,
+  type HistogramVec,
+  type IntCounterVec,
+  type IntGaugeVec,
+} from './metric-vec';
+export { Namespace } from './namespace';
+export { sanitizeLabelName, sanitizeMetricName } from './naming';
+export type { PromClientRegistry } from './prom-client-bridge';
+export type { RegistryLevel } from './registry-level';

@@ -1,0 +1,9 @@
+export { DynamoComponent, type DynamoComponentOptions } from './dynamo-component.decorator';
+export {
+  getComponentToken,
+  getEndpointToken,
+  getNamespaceToken,
+  InjectComponent,
+  InjectEndpoint,
+  InjectNamespace,
+} from './inject-level.decorator';

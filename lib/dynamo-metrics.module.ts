@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DistributedRuntime } from './core/distributed-runtime';
+import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+} from './dynamo-metrics.module-definition';
+import { levelProviders, runtimeProvider } from './dynamo-metrics.providers';
+import { MetricsRoute } from './metrics-route';
+
+/**
+ * Dynamo's metrics for a Nest app: a `DistributedRuntime` per app, injectable levels, and the
+ * scrape route. `DynamoMetricsModule.forRoot({ namespace: 'dynamo' })` in the root module.
+ */
+@Module({})
+export class DynamoMetricsModule extends ConfigurableModuleClass {
+  static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return withProviders(super.forRoot({ isGlobal: true, ...options }));
+  }
+
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withProviders(super.forRootAsync({ isGlobal: true, ...options }));
+  }
+}
+
+// Levels are provided for every Inject…() seen when forRoot() runs: decorators run as their
+// files load, and the root module's file loads every feature module before its own body.
+function withProviders(module: DynamicModule): DynamicModule {
+  const levels = levelProviders();
+  return {
+    ...module,
+    providers: [
+      ...(module.providers ?? []),
+      runtimeProvider,
+      DynamoMetricsMetadataAccessor,
+      MetricsRoute,
+      ...levels,
+    ],
+    exports: [
+      ...(module.exports ?? []),
+      DistributedRuntime,
+      MODULE_OPTIONS_TOKEN,
+      ...levels.map((provider) => (provider as { provide: string | symbol }).provide),
+    ],
+  };
+}

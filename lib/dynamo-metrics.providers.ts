@@ -1,0 +1,72 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { DistributedRuntime } from './core/distributed-runtime';
+import type { RegistryLevel } from './core/registry-level';
+import { levelRequests, type LevelRequest } from './decorators/inject-level.decorator';
+import { DEFAULT_METRICS_PROBE, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
+import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
+import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
+import type { DynamoMetricsModuleOptions } from './interfaces';
+
+/** One runtime per application instance: two apps in one process never share series. */
+export const runtimeProvider: Provider = {
+  provide: DistributedRuntime,
+  useFactory: (options: DynamoMetricsModuleOptions) => createRuntime(options),
+  inject: [MODULE_OPTIONS_TOKEN],
+};
+
+export function createRuntime(options: DynamoMetricsModuleOptions): DistributedRuntime {
+  const logger = new Logger('DynamoMetrics');
+  const runtime = new DistributedRuntime({
+    workerId: options.workerId,
+    uptime: options.uptime,
+    logger: options.logger ?? { warn: (message) => logger.warn(message) },
+  });
+  // Default metrics are per process: collected once into prom-client's global registry.
+  if (options.defaultMetrics && !register.getSingleMetric(DEFAULT_METRICS_PROBE)) {
+    collectDefaultMetrics();
+  }
+  for (const registry of options.includeRegistries ?? [register]) {
+    runtime.includeRegistry(
+      registry,
+      registry === register ? "prom-client's global registry" : undefined,
+    );
+  }
+  return runtime;
+}
+
+/** A provider for every level an `Inject…()` decorator asked for so far. */
+export function levelProviders(): Provider[] {
+  return [...levelRequests].map(([token, request]) => ({
+    provide: token,
+    useFactory: (
+      runtime: DistributedRuntime,
+      options: DynamoMetricsModuleOptions,
+      accessor: DynamoMetricsMetadataAccessor,
+    ) => resolveLevel(runtime, options, accessor, request),
+    inject: [DistributedRuntime, MODULE_OPTIONS_TOKEN, DynamoMetricsMetadataAccessor],
+  }));
+}
+
+function resolveLevel(
+  runtime: DistributedRuntime,
+  options: DynamoMetricsModuleOptions,
+  accessor: DynamoMetricsMetadataAccessor,
+  request: LevelRequest,
+): RegistryLevel {
+  const namespace = (name: string | undefined) =>
+    runtime.namespace(name ?? options.namespace ?? DEFAULT_NAMESPACE);
+  switch (request.kind) {
+    case 'namespace':
+      return namespace(request.name);
+    case 'component': {
+      if (request.ownerClass) {
+        const { name, namespace: ns } = accessor.component(request.ownerClass);
+        return namespace(ns).component(name);
+      }
+      return namespace(request.namespace).component(request.name!);
+    }
+    case 'endpoint':
+      return namespace(request.namespace).component(request.component).endpoint(request.endpoint);
+  }
+}

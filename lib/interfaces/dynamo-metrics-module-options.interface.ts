@@ -1,0 +1,28 @@
+import type { MetricsLogger } from '../core/interfaces/exposition.interface';
+import type { PromClientRegistry } from '../core/prom-client-bridge';
+
+/** Options of `DynamoMetricsModule.forRoot()` / `forRootAsync()`. */
+export interface DynamoMetricsModuleOptions {
+  /** Namespace of decorated classes and of `@InjectNamespace()` without a name. Default `dynamo`. */
+  namespace?: string;
+  /** Scrape path on the app's HTTP server; `false` mounts none. Default `/metrics`. */
+  path?: string | false;
+  /** Whether the app's global prefix (`app.setGlobalPrefix`) applies to `path`. Default `false`. */
+  useGlobalPrefix?: boolean;
+  /**
+   * Collects prom-client's process and Node.js metrics into its global registry (once per
+   * process, however many apps ask). Default `false`.
+   */
+  defaultMetrics?: boolean;
+  /**
+   * prom-client registries merged into the scrape. Default: prom-client's global registry, which
+   * `@willsoto/nestjs-prometheus` and most libraries use. `[]` merges none.
+   */
+  includeRegistries?: PromClientRegistry[];
+  /** Adds `worker_id` to every series (numbers in hex). Off by default. */
+  workerId?: string | number | bigint;
+  /** Registers `dynamo_component_uptime_seconds`. Default `true`. */
+  uptime?: boolean;
+  /** Receives what the metrics core reports instead of throwing. Default: Nest's `Logger`. */
+  logger?: MetricsLogger;
+}

@@ -1,0 +1,1 @@
+export type { DynamoMetricsModuleOptions } from './dynamo-metrics-module-options.interface';

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+// What users run in production: a Nest 12 app (ES modules only) in a real Node process, with
+// the built CommonJS package loaded by its name, which loads Nest through require(esm).
+const root = join(__dirname, '..', '..');
+
+function startApp(adapter: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, 'test/fixtures/nest-app.mjs'), adapter], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  child.stderr!.on('data', (chunk) => (errors += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app did not start:\n${errors}`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`the app exited with ${code}:\n${errors}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('URL=')) return;
+      clearTimeout(timer);
+      resolve({ child, url: line.slice(4) });
+    });
+  });
+}
+
+describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)', (adapter) => {
+  it('serves its custom metrics on /metrics', async () => {
+    const { child, url } = await startApp(adapter);
+    try {
+      expect(await (await fetch(`${url}/orders/place`)).json()).toEqual({ ok: true });
+      await fetch(`${url}/orders/place`);
+      const response = await fetch(`${url}/metrics`);
+      expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(await response.text()).toBe(
+        '# HELP dynamo_component_orders_placed_total Orders placed\n' +
+          '# TYPE dynamo_component_orders_placed_total counter\n' +
+          'dynamo_component_orders_placed_total{dynamo_component="orders",dynamo_namespace="shop"} 2\n',
+      );
+    } finally {
+      child.kill();
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+
+export type AdapterKind = 'express' | 'fastify';
+
+/** Both HTTP adapters: every e2e suite runs on each (`describe.each(ADAPTERS)`). */
+export const ADAPTERS: AdapterKind[] = ['express', 'fastify'];
+
+export interface RunningApp {
+  app: INestApplication;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  get(
+    path: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; type: string; text: string }>;
+  close(): Promise<void>;
+}
+
+/** Starts `module` on `adapter`, listening on a free loopback port. */
+export async function startApp(
+  module: Type<unknown>,
+  adapter: AdapterKind,
+  configure: (app: INestApplication) => void = () => {},
+): Promise<RunningApp> {
+  const testing = await Test.createTestingModule({ imports: [module] }).compile();
+  const app =
+    adapter === 'fastify'
+      ? testing.createNestApplication(new FastifyAdapter(), { logger: false })
+      : testing.createNestApplication(undefined, { logger: false });
+  configure(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    async get(path, headers = {}) {
+      const response = await fetch(url + path, { headers });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type') ?? '',
+        text: await response.text(),
+      };
+    },
+    close: () => app.close(),
+  };
+}
