@@ -46,3 +46,8 @@ export { Namespace } from './namespace';
 export { sanitizeLabelName, sanitizeMetricName } from './naming';
 export type { PromClientRegistry } from './prom-client-bridge';
 export type { RegistryLevel } from './registry-level';
+export {
+  WORK_HANDLER_ERROR_TYPES,
+  WorkHandlerMetrics,
+  type WorkHandlerMetricsOptions,
+} from './work-handler-metrics';
