@@ -2,12 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { componentNameOf } from './component-name.util';
 import type { DynamoComponentMetadata } from './decorators/dynamo-component.decorator';
-import { DYNAMO_COMPONENT_METADATA } from './dynamo-metrics.constants';
+import type { DynamoEndpointMetadata } from './decorators/dynamo-endpoint.decorator';
+import { DYNAMO_COMPONENT_METADATA, DYNAMO_ENDPOINT_METADATA } from './dynamo-metrics.constants';
 
-/** The one place that reads this package's decorator metadata. @internal */
+/** The one place that reads this package's decorator metadata. Not exported from the package. */
 @Injectable()
 export class DynamoMetricsMetadataAccessor {
   constructor(private readonly reflector: Reflector) {}
+
+  /** `@DynamoEndpoint()` of a handler, or of its class. */
+  endpoint(
+    target: abstract new (...args: never[]) => unknown,
+    handler: (...args: never[]) => unknown,
+  ): DynamoEndpointMetadata | undefined {
+    return this.reflector.getAllAndOverride<DynamoEndpointMetadata | undefined>(
+      DYNAMO_ENDPOINT_METADATA,
+      [handler, target],
+    );
+  }
 
   /** The component (and namespace, if set) of a class: its `@DynamoComponent()` or its name. */
   component(target: abstract new (...args: never[]) => unknown): {

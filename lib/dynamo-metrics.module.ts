@@ -1,4 +1,5 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { DistributedRuntime } from './core/distributed-runtime';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
 import {
@@ -8,6 +9,8 @@ import {
   OPTIONS_TYPE,
 } from './dynamo-metrics.module-definition';
 import { levelProviders, runtimeProvider } from './dynamo-metrics.providers';
+import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
+import { HttpInstrumentation } from './http/http-instrumentation';
 import { MetricsRoute } from './metrics-route';
 
 /**
@@ -15,7 +18,16 @@ import { MetricsRoute } from './metrics-route';
  * scrape route. `DynamoMetricsModule.forRoot({ namespace: 'dynamo' })` in the root module.
  */
 @Module({})
-export class DynamoMetricsModule extends ConfigurableModuleClass {
+export class DynamoMetricsModule extends ConfigurableModuleClass implements NestModule {
+  constructor(private readonly instrumentation: HttpInstrumentation) {
+    super();
+  }
+
+  /** Runs after the controllers exist and before Nest registers their routes. */
+  configure(): void {
+    this.instrumentation.install();
+  }
+
   static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
     return withProviders(super.forRoot({ isGlobal: true, ...options }));
   }
@@ -31,10 +43,13 @@ function withProviders(module: DynamicModule): DynamicModule {
   const levels = levelProviders();
   return {
     ...module,
+    imports: [...(module.imports ?? []), DiscoveryModule],
     providers: [
       ...(module.providers ?? []),
       runtimeProvider,
       DynamoMetricsMetadataAccessor,
+      DynamoMetricsExplorer,
+      HttpInstrumentation,
       MetricsRoute,
       ...levels,
     ],

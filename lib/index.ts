@@ -7,6 +7,8 @@ export { DYNAMO_METRICS_OPTIONS } from './dynamo-metrics.module-definition';
 export { DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
 export {
   DynamoComponent,
+  DynamoEndpoint,
+  type DynamoEndpointOptions,
   getComponentToken,
   getEndpointToken,
   getNamespaceToken,

@@ -76,7 +76,8 @@ export class WorkHandlerMetrics {
       'Total number of requests cancelled by work handler',
       opts,
     );
-    for (const type of WORK_HANDLER_ERROR_TYPES) this.errorChildren.set(type, this.errors.withLabelValues(type));
+    for (const type of WORK_HANDLER_ERROR_TYPES)
+      this.errorChildren.set(type, this.errors.withLabelValues(type));
   }
 
   /** Counts one error of `type` (Dynamo's types are bound up front; others on first use). */

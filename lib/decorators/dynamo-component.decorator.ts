@@ -7,7 +7,7 @@ export interface DynamoComponentOptions {
   namespace?: string;
 }
 
-/** What `@DynamoComponent()` records. @internal */
+/** What `@DynamoComponent()` records. Not exported from the package. */
 export interface DynamoComponentMetadata extends DynamoComponentOptions {
   name?: string;
 }

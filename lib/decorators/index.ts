@@ -1,4 +1,5 @@
 export { DynamoComponent, type DynamoComponentOptions } from './dynamo-component.decorator';
+export { DynamoEndpoint, type DynamoEndpointOptions } from './dynamo-endpoint.decorator';
 export {
   getComponentToken,
   getEndpointToken,

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 
-/** What an `Inject…()` decorator asked for; the module provides one level per request. @internal */
+/** What an `Inject…()` decorator asked for; the module provides one level per request. Not exported from the package. */
 export type LevelRequest =
   | { kind: 'namespace'; name?: string }
   | {
@@ -11,7 +11,7 @@ export type LevelRequest =
     }
   | { kind: 'endpoint'; component: string; endpoint: string; namespace?: string };
 
-/** Every level asked for so far, by token. Decorators run when their files load, before `forRoot()`. @internal */
+/** Every level asked for so far, by token. Decorators run when their files load, before `forRoot()`. Not exported from the package. */
 export const levelRequests = new Map<string | symbol, LevelRequest>();
 
 const classTokens = new WeakMap<object, symbol>();

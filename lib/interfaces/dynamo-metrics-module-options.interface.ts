@@ -23,6 +23,11 @@ export interface DynamoMetricsModuleOptions {
   workerId?: string | number | bigint;
   /** Registers `dynamo_component_uptime_seconds`. Default `true`. */
   uptime?: boolean;
+  /**
+   * Buckets of `dynamo_component_request_duration_seconds` for `@DynamoEndpoint()` handlers.
+   * Default `REQUEST_DURATION_BUCKETS` (Dynamo's: 0.005 … 600 s).
+   */
+  requestDurationBuckets?: readonly number[];
   /** Receives what the metrics core reports instead of throwing. Default: Nest's `Logger`. */
   logger?: MetricsLogger;
 }

@@ -1,4 +1,5 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
@@ -28,7 +29,7 @@ export async function startApp(
   const app =
     adapter === 'fastify'
       ? testing.createNestApplication(new FastifyAdapter(), { logger: false })
-      : testing.createNestApplication(undefined, { logger: false });
+      : testing.createNestApplication(new ExpressAdapter(), { logger: false });
   configure(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };

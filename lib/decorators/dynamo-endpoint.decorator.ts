@@ -1,0 +1,25 @@
+import { SetMetadata } from '@nestjs/common';
+import type { ConstLabels } from '../core/interfaces/metric-options.interface';
+import { DYNAMO_ENDPOINT_METADATA } from '../dynamo-metrics.constants';
+
+/** Options of `@DynamoEndpoint()`. */
+export interface DynamoEndpointOptions {
+  /** Added to every work-handler metric of the endpoint (e.g. `{ model: 'llama' }`). */
+  constLabels?: ConstLabels;
+}
+
+/** What `@DynamoEndpoint()` records. Not exported from the package. */
+export interface DynamoEndpointMetadata extends DynamoEndpointOptions {
+  name?: string;
+}
+
+/**
+ * Gives a route handler (or, on a controller, each of its handlers) Dynamo's work-handler
+ * metrics (requests, duration, inflight, bytes, errors, cancellations) on the endpoint `name`
+ * (default: the method name in snake_case) of the class's component.
+ */
+export const DynamoEndpoint = (
+  name?: string,
+  options: DynamoEndpointOptions = {},
+): MethodDecorator & ClassDecorator =>
+  SetMetadata<string, DynamoEndpointMetadata>(DYNAMO_ENDPOINT_METADATA, { name, ...options });

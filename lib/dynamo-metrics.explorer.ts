@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { snakeCase } from './component-name.util';
+import { DistributedRuntime } from './core/distributed-runtime';
+import { WorkHandlerMetrics } from './core/work-handler-metrics';
+import {
+  DEFAULT_NAMESPACE,
+  REQUEST_PARAM_TYPE,
+  ROUTE_ARGS_METADATA,
+} from './dynamo-metrics.constants';
+import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
+import { requestScopedMessage } from './dynamo-metrics.messages';
+import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
+import { wrapHandler } from './http/handler-wrapper';
+import type { DynamoMetricsModuleOptions } from './interfaces';
+
+/** Nest's route metadata on a handler (stable since Nest 5). */
+const PATH_METADATA = 'path';
+
+/** The metrics of an instrumented handler, on the handler function Nest registers. Not exported from the package. */
+export const WORK_HANDLER_METRICS = 'DYNAMO_METRICS:WORK_HANDLER_METRICS';
+
+// The index of the request argument added to a handler, per class and method: classes outlive
+// apps (tests start many), and the argument must be added once.
+const requestIndexes = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Finds the `@DynamoEndpoint()` handlers once, before Nest registers the routes: gives each its
+ * work-handler metrics and replaces it, on the controller instance, with a wrapper that tells
+ * the request's state what the handler did. Not exported from the package. */
+@Injectable()
+export class DynamoMetricsExplorer {
+  private readonly logger = new Logger('DynamoMetrics');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: DynamoMetricsMetadataAccessor,
+    private readonly runtime: DistributedRuntime,
+    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
+  ) {}
+
+  /** Instruments every `@DynamoEndpoint()` handler; returns how many. */
+  explore(): number {
+    let count = 0;
+    for (const wrapper of this.discovery.getControllers()) {
+      const { instance } = wrapper;
+      const metatype = wrapper.metatype as Type | undefined;
+      if (!instance || !metatype) continue;
+      const prototype = Object.getPrototypeOf(instance);
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[methodName];
+        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const endpoint = this.accessor.endpoint(metatype, handler);
+        if (!endpoint) continue;
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(requestScopedMessage(metatype.name, methodName));
+          continue;
+        }
+        const component = this.accessor.component(metatype);
+        const level = this.runtime
+          .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)
+          .component(component.name)
+          .endpoint(endpoint.name ?? snakeCase(methodName));
+        const metrics = new WorkHandlerMetrics(level, {
+          constLabels: endpoint.constLabels,
+          buckets: this.options.requestDurationBuckets,
+        });
+        const wrapped = wrapHandler(handler, this.requestIndex(metatype, methodName, handler));
+        Reflect.defineMetadata(WORK_HANDLER_METRICS, metrics, wrapped);
+        instance[methodName] = wrapped;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Asks Nest to pass the request as one more argument, after every declared one. */
+  private requestIndex(
+    metatype: object,
+    methodName: string,
+    handler: (...args: never[]) => unknown,
+  ): number {
+    let byMethod = requestIndexes.get(metatype);
+    if (!byMethod) requestIndexes.set(metatype, (byMethod = new Map()));
+    const known = byMethod.get(methodName);
+    if (known !== undefined) return known;
+    const params: Record<string, { index: number }> =
+      Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, methodName) ?? {};
+    const types: unknown[] =
+      Reflect.getMetadata(
+        'design:paramtypes',
+        (metatype as { prototype: object }).prototype,
+        methodName,
+      ) ?? [];
+    const index =
+      Math.max(handler.length - 1, types.length - 1, ...Object.values(params).map((p) => p.index)) +
+      1;
+    Reflect.defineMetadata(
+      ROUTE_ARGS_METADATA,
+      { ...params, [`${REQUEST_PARAM_TYPE}:${index}`]: { index, data: undefined, pipes: [] } },
+      metatype,
+      methodName,
+    );
+    byMethod.set(methodName, index);
+    return index;
+  }
+}

@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
+
+/** Where a request's state hangs on the request and response objects. Not exported from the package. */
+export const STATE = Symbol('dynamo-metrics.request');
+/** Body bytes received so far, on the raw request. Not exported from the package. */
+export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
+
+type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number };
+type Write = ServerResponse['write'];
+type End = ServerResponse['end'];
+
+/**
+ * One request to an instrumented route, from the moment it reaches the route until its response
+ * is closed, however that happens. Handler wrappers and adapter hooks mark what happened; the
+ * metrics are recorded once, when the response closes. Not exported from the package. */
+export class RequestState {
+  handlerStarted = false;
+  handlerFailed = false;
+  streamFailed = false;
+  /** The body could not be parsed (set by the adapter) or another error came before the route. */
+  rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
+  responseBytes = 0;
+  private done = false;
+  private readonly startedAt = performance.now();
+  /** The response's own `write` and `end`, which the counting ones call. */
+  write: Write;
+  end: End;
+
+  constructor(
+    readonly metrics: WorkHandlerMetrics,
+    private readonly request: IncomingMessage & Tracked,
+    response: ServerResponse,
+    /** Told when recording fails: it is logged, never thrown at the request. */
+    readonly report: (error: unknown) => void,
+  ) {
+    this.write = response.write;
+    this.end = response.end;
+  }
+
+  /** Records the request once; Dynamo's error types decided by what was marked. */
+  finish(response: ServerResponse): void {
+    if (this.done) return;
+    this.done = true;
+    const metrics = this.metrics;
+    metrics.inflight.dec();
+    metrics.duration.observe((performance.now() - this.startedAt) / 1000);
+    metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
+    metrics.responseBytes.incBy(this.responseBytes);
+    const completed = response.writableFinished;
+    const error = this.errorType(response.statusCode, completed);
+    if (error) metrics.error(error);
+    if (!completed && !this.streamFailed) metrics.cancellations.inc();
+  }
+
+  private errorType(status: number, completed: boolean): string | undefined {
+    if (this.rejectedBefore) return this.rejectedBefore;
+    if (this.streamFailed) return 'response_stream';
+    if (this.handlerFailed) return 'generate';
+    if (!this.handlerStarted && completed && status >= 400) return 'invalid_message';
+    return undefined;
+  }
+}
+
+/**
+ * Starts tracking a request that reached an instrumented route. `nestRequest` is what Nest hands
+ * the handler (`req` on Express, Fastify's request object), for the handler wrapper to find.
+ */
+export function beginRequest(
+  metrics: WorkHandlerMetrics,
+  request: IncomingMessage,
+  response: ServerResponse,
+  report: (error: unknown) => void,
+  nestRequest: object = request,
+): RequestState {
+  const state = new RequestState(metrics, request, response, report);
+  metrics.requests.inc();
+  metrics.inflight.inc();
+  (nestRequest as Tracked)[STATE] = state;
+  (response as Tracked)[STATE] = state;
+  // Shared functions, not closures: tracking costs no allocation beyond the state.
+  response.write = countingWrite as Write;
+  response.end = countingEnd as End;
+  response.once('close', onClose);
+  return state;
+}
+
+/** A `data` listener counting body bytes on the raw request (`this`). Not exported from the package. */
+export function countData(this: Tracked, chunk: { length: number }): void {
+  this[BYTES_IN] = (this[BYTES_IN] ?? 0) + chunk.length;
+}
+
+function countingWrite(this: ServerResponse & Tracked, ...args: Parameters<Write>): boolean {
+  const state = this[STATE]!;
+  state.responseBytes += byteLength(args[0], args[1]);
+  return state.write.apply(this, args);
+}
+
+function countingEnd(this: ServerResponse & Tracked, ...args: unknown[]): ServerResponse {
+  const state = this[STATE]!;
+  if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
+  return (state.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function onClose(this: ServerResponse & Tracked): void {
+  const state = this[STATE];
+  try {
+    state?.finish(this);
+  } catch (error) {
+    state?.report(error);
+  }
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') {
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+    );
+  }
+  if (ArrayBuffer.isView(chunk)) return chunk.byteLength;
+  return 0;
+}
