@@ -12,7 +12,8 @@ import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accesso
 import { requestScopedMessage } from './dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import { wrapHandler } from './http/handler-wrapper';
-import type { DynamoMetricsModuleOptions } from './interfaces';
+import type { TrackedEndpoint } from './http/request-state';
+import type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';
 
 /** Nest's route metadata on a handler (stable since Nest 5). */
 const PATH_METADATA = 'path';
@@ -62,10 +63,11 @@ export class DynamoMetricsExplorer {
           .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)
           .component(component.name)
           .endpoint(endpoint.name ?? snakeCase(methodName));
-        const metrics = new WorkHandlerMetrics(level, {
+        const metrics: TrackedEndpoint = new WorkHandlerMetrics(level, {
           constLabels: endpoint.constLabels,
           buckets: this.options.requestDurationBuckets,
         });
+        metrics.errorType = errorTypeOf(endpoint.errorType, this.options.errorType);
         const wrapped = wrapHandler(handler, this.requestIndex(metatype, methodName, handler));
         Reflect.defineMetadata(WORK_HANDLER_METRICS, metrics, wrapped);
         instance[methodName] = wrapped;
@@ -105,4 +107,23 @@ export class DynamoMetricsExplorer {
     byMethod.set(methodName, index);
     return index;
   }
+}
+
+/** The decorator's mapping first, then the module's; a mapper that throws counts as no answer. */
+function errorTypeOf(
+  ...mappers: (ErrorTypeMapper | undefined)[]
+): ((exception: unknown) => string | undefined) | undefined {
+  const given = mappers.filter((mapper): mapper is ErrorTypeMapper => mapper !== undefined);
+  if (given.length === 0) return undefined;
+  return (exception) => {
+    for (const mapper of given) {
+      try {
+        const type = mapper(exception);
+        if (typeof type === 'string' && type !== '') return type;
+      } catch {
+        // The user's mapping must not break the recording; the default applies.
+      }
+    }
+    return undefined;
+  };
 }

@@ -17,4 +17,4 @@ export {
   InjectNamespace,
   type DynamoComponentOptions,
 } from './decorators';
-export type { DynamoMetricsModuleOptions } from './interfaces';
+export type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';

@@ -1,11 +1,14 @@
 import { SetMetadata } from '@nestjs/common';
 import type { ConstLabels } from '../core/interfaces/metric-options.interface';
 import { DYNAMO_ENDPOINT_METADATA } from '../dynamo-metrics.constants';
+import type { ErrorTypeMapper } from '../interfaces';
 
 /** Options of `@DynamoEndpoint()`. */
 export interface DynamoEndpointOptions {
   /** Added to every work-handler metric of the endpoint (e.g. `{ model: 'llama' }`). */
   constLabels?: ConstLabels;
+  /** Maps an exception of this handler to an `error_type` value (before the module's). */
+  errorType?: ErrorTypeMapper;
 }
 
 /** What `@DynamoEndpoint()` records. Not exported from the package. */

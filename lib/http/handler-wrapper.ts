@@ -20,6 +20,7 @@ export function wrapHandler(handler: Handler, requestIndex: number): Handler {
       result = handler.apply(this, args);
     } catch (error) {
       state.handlerFailed = true;
+      state.exception = error;
       throw error;
     }
     return watch(result, state);
@@ -34,13 +35,21 @@ export function wrapHandler(handler: Handler, requestIndex: number): Handler {
 
 function watch(result: unknown, state: RequestState): unknown {
   if (isObservable(result)) {
-    return result.pipe(tap({ error: () => (state.handlerFailed = true) }));
+    return result.pipe(
+      tap({
+        error: (error: unknown) => {
+          state.handlerFailed = true;
+          state.exception = error;
+        },
+      }),
+    );
   }
   if (isThenable(result)) {
     return result.then(
       (value) => watchStream(value, state),
       (error: unknown) => {
         state.handlerFailed = true;
+        state.exception = error;
         throw error;
       },
     );

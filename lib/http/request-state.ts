@@ -7,6 +7,11 @@ export const STATE = Symbol('dynamo-metrics.request');
 export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
 
 type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number };
+
+/** An endpoint's metrics with its mapping of handler exceptions to `error_type`. Not exported from the package. */
+export type TrackedEndpoint = WorkHandlerMetrics & {
+  errorType?: (exception: unknown) => string | undefined;
+};
 type Write = ServerResponse['write'];
 type End = ServerResponse['end'];
 
@@ -17,6 +22,8 @@ type End = ServerResponse['end'];
 export class RequestState {
   handlerStarted = false;
   handlerFailed = false;
+  /** What the handler threw or rejected with. */
+  exception: unknown;
   streamFailed = false;
   /** The body could not be parsed (set by the adapter) or another error came before the route. */
   rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
@@ -28,7 +35,7 @@ export class RequestState {
   end: End;
 
   constructor(
-    readonly metrics: WorkHandlerMetrics,
+    readonly metrics: TrackedEndpoint,
     private readonly request: IncomingMessage & Tracked,
     response: ServerResponse,
     /** Told when recording fails: it is logged, never thrown at the request. */
@@ -56,7 +63,7 @@ export class RequestState {
   private errorType(status: number, completed: boolean): string | undefined {
     if (this.rejectedBefore) return this.rejectedBefore;
     if (this.streamFailed) return 'response_stream';
-    if (this.handlerFailed) return 'generate';
+    if (this.handlerFailed) return this.metrics.errorType?.(this.exception) ?? 'generate';
     if (!this.handlerStarted && completed && status >= 400) return 'invalid_message';
     return undefined;
   }
@@ -67,7 +74,7 @@ export class RequestState {
  * the handler (`req` on Express, Fastify's request object), for the handler wrapper to find.
  */
 export function beginRequest(
-  metrics: WorkHandlerMetrics,
+  metrics: TrackedEndpoint,
   request: IncomingMessage,
   response: ServerResponse,
   report: (error: unknown) => void,

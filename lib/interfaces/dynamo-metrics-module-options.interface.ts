@@ -1,6 +1,9 @@
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import type { PromClientRegistry } from '../core/prom-client-bridge';
 
+/** Maps an exception of a handler to an `error_type` value, or `undefined` for the default. */
+export type ErrorTypeMapper = (exception: unknown) => string | undefined;
+
 /** Options of `DynamoMetricsModule.forRoot()` / `forRootAsync()`. */
 export interface DynamoMetricsModuleOptions {
   /** Namespace of decorated classes and of `@InjectNamespace()` without a name. Default `dynamo`. */
@@ -28,6 +31,11 @@ export interface DynamoMetricsModuleOptions {
    * Default `REQUEST_DURATION_BUCKETS` (Dynamo's: 0.005 … 600 s).
    */
   requestDurationBuckets?: readonly number[];
+  /**
+   * Maps an exception thrown by a `@DynamoEndpoint()` handler to an `error_type` label value;
+   * `undefined` keeps the default (`generate`). A decorator's own `errorType` comes first.
+   */
+  errorType?: ErrorTypeMapper;
   /** Receives what the metrics core reports instead of throwing. Default: Nest's `Logger`. */
   logger?: MetricsLogger;
 }

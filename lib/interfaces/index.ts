@@ -1,1 +1,4 @@
-export type { DynamoMetricsModuleOptions } from './dynamo-metrics-module-options.interface';
+export type {
+  DynamoMetricsModuleOptions,
+  ErrorTypeMapper,
+} from './dynamo-metrics-module-options.interface';

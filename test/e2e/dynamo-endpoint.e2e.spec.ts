@@ -6,7 +6,15 @@ import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { sampleValue } from '../utils/scrape';
 
 @Module({
-  imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] }), GenerateModule],
+  imports: [
+    DynamoMetricsModule.forRoot({
+      uptime: false,
+      includeRegistries: [],
+      errorType: (error) =>
+        error instanceof Error && error.message.startsWith('quota') ? 'overload' : undefined,
+    }),
+    GenerateModule,
+  ],
 })
 class AppModule {}
 
@@ -104,6 +112,52 @@ describe.each(ADAPTERS)('@DynamoEndpoint on %s', (adapter) => {
       expect(sampleValue(text, 'dynamo_component_inflight_requests', labels)).toBe(0);
     },
   );
+
+  it.each([
+    ['/teapot', 418, 'teapot', 'teapot'],
+    ['/quota', 500, 'quota', 'overload'],
+  ])(
+    "GET %s maps the handler's exception with errorType (%i → %s)",
+    async (path, status, name, type) => {
+      expect((await app.get(path)).status).toBe(status);
+      const text = await scrape();
+      expect(
+        sampleValue(text, 'dynamo_component_errors_total', { ...endpoint(name), error_type: type }),
+      ).toBe(1);
+      expect(
+        sampleValue(text, 'dynamo_component_errors_total', {
+          ...endpoint(name),
+          error_type: 'generate',
+        }),
+      ).toBe(0);
+    },
+  );
+
+  it('counts a stream that fails while it is sent as response_stream, not as a cancellation', async () => {
+    const response = await fetch(app.url + '/stream-fail').then(
+      (r) => r.arrayBuffer().catch(() => null),
+      () => null,
+    );
+    void response;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const text = await scrape();
+    const labels = endpoint('stream_fail');
+    expect(sampleValue(text, 'dynamo_component_requests_total', labels)).toBe(1);
+    expect(
+      sampleValue(text, 'dynamo_component_errors_total', {
+        ...labels,
+        error_type: 'response_stream',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(text, 'dynamo_component_errors_total', { ...labels, error_type: 'generate' }),
+    ).toBe(0);
+    expect(sampleValue(text, 'dynamo_component_cancellation_total', labels)).toBe(0);
+    expect(sampleValue(text, 'dynamo_component_response_bytes_total', labels)).toBe(
+      STREAM_CHUNK.length,
+    );
+    expect(sampleValue(text, 'dynamo_component_inflight_requests', labels)).toBe(0);
+  });
 
   it('counts a body that cannot be parsed as deserialization', async () => {
     const response = await post('/generate', '{"prompt": "unterminated');
