@@ -3,7 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { componentNameOf } from './component-name.util';
 import type { DynamoComponentMetadata } from './decorators/dynamo-component.decorator';
 import type { DynamoEndpointMetadata } from './decorators/dynamo-endpoint.decorator';
-import { DYNAMO_COMPONENT_METADATA, DYNAMO_ENDPOINT_METADATA } from './dynamo-metrics.constants';
+import type { TimedMetadata } from './decorators/timed.decorator';
+import {
+  DYNAMO_COMPONENT_METADATA,
+  DYNAMO_ENDPOINT_METADATA,
+  TIMED_METADATA,
+} from './dynamo-metrics.constants';
 
 /** The one place that reads this package's decorator metadata. Not exported from the package. */
 @Injectable()
@@ -19,6 +24,11 @@ export class DynamoMetricsMetadataAccessor {
       DYNAMO_ENDPOINT_METADATA,
       [handler, target],
     );
+  }
+
+  /** `@Timed()` of a method. */
+  timed(method: (...args: never[]) => unknown): TimedMetadata | undefined {
+    return this.reflector.get<TimedMetadata | undefined>(TIMED_METADATA, method);
   }
 
   /** The component (and namespace, if set) of a class: its `@DynamoComponent()` or its name. */

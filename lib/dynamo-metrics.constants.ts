@@ -19,3 +19,6 @@ export const REQUEST_PARAM_TYPE = 0;
 
 /** Nest's metadata of a Fastify route's `config` (`@RouteConfig()`). Not exported from the package. */
 export const FASTIFY_ROUTE_CONFIG_METADATA = '__fastify_route_config__';
+
+/** Metadata key of `@Timed()`. Not exported from the package. */
+export const TIMED_METADATA = 'DYNAMO_METRICS:TIMED';

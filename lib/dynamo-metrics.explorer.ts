@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { snakeCase } from './component-name.util';
+import type { Component } from './core/component';
 import { DistributedRuntime } from './core/distributed-runtime';
 import { WorkHandlerMetrics } from './core/work-handler-metrics';
 import {
@@ -13,6 +15,7 @@ import { requestScopedMessage } from './dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import { wrapHandler } from './http/handler-wrapper';
 import type { TrackedEndpoint } from './http/request-state';
+import { wrapTimed } from './timed-wrapper';
 import type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';
 
 /** Nest's route metadata on a handler (stable since Nest 5). */
@@ -41,40 +44,78 @@ export class DynamoMetricsExplorer {
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
   ) {}
 
-  /** Instruments every `@DynamoEndpoint()` handler; returns how many. */
+  /**
+   * Wraps the `@Timed()` methods of every provider and controller, then instruments every
+   * `@DynamoEndpoint()` handler; returns how many handlers.
+   */
   explore(): number {
+    const controllers = this.discovery.getControllers();
+    for (const wrapper of [...this.discovery.getProviders(), ...controllers])
+      this.timeMethods(wrapper);
     let count = 0;
-    for (const wrapper of this.discovery.getControllers()) {
-      const { instance } = wrapper;
-      const metatype = wrapper.metatype as Type | undefined;
-      if (!instance || !metatype) continue;
-      const prototype = Object.getPrototypeOf(instance);
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[methodName];
-        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const endpoint = this.accessor.endpoint(metatype, handler);
-        if (!endpoint) continue;
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(requestScopedMessage(metatype.name, methodName));
-          continue;
-        }
-        const component = this.accessor.component(metatype);
-        const level = this.runtime
-          .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)
-          .component(component.name)
-          .endpoint(endpoint.name ?? snakeCase(methodName));
-        const metrics: TrackedEndpoint = new WorkHandlerMetrics(level, {
-          constLabels: endpoint.constLabels,
-          buckets: this.options.requestDurationBuckets,
-        });
-        metrics.errorType = errorTypeOf(endpoint.errorType, this.options.errorType);
-        const wrapped = wrapHandler(handler, this.requestIndex(metatype, methodName, handler));
-        Reflect.defineMetadata(WORK_HANDLER_METRICS, metrics, wrapped);
-        instance[methodName] = wrapped;
-        count++;
+    for (const wrapper of controllers) count += this.instrumentHandlers(wrapper);
+    return count;
+  }
+
+  private timeMethods(wrapper: InstanceWrapper): void {
+    const { instance } = wrapper;
+    const metatype = wrapper.metatype as Type | undefined;
+    if (!instance || typeof instance !== 'object' || !metatype) return;
+    const prototype = Object.getPrototypeOf(instance);
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const timed = this.accessor.timed(prototype[methodName]);
+      if (!timed) continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(requestScopedMessage(metatype.name, methodName, '@Timed()'));
+        continue;
       }
+      const histogram = this.componentOf(metatype).createHistogram(
+        timed.name ?? `${snakeCase(methodName)}_duration_seconds`,
+        `Duration of ${methodName} calls in seconds`,
+        { buckets: timed.buckets, constLabels: timed.constLabels },
+      );
+      instance[methodName] = wrapTimed(instance[methodName], histogram);
+    }
+  }
+
+  private instrumentHandlers(wrapper: InstanceWrapper): number {
+    const { instance } = wrapper;
+    const metatype = wrapper.metatype as Type | undefined;
+    if (!instance || !metatype) return 0;
+    let count = 0;
+    const prototype = Object.getPrototypeOf(instance);
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[methodName];
+      if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const endpoint = this.accessor.endpoint(metatype, handler);
+      if (!endpoint) continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(requestScopedMessage(metatype.name, methodName, '@DynamoEndpoint()'));
+        continue;
+      }
+      const level = this.componentOf(metatype).endpoint(endpoint.name ?? snakeCase(methodName));
+      const metrics: TrackedEndpoint = new WorkHandlerMetrics(level, {
+        constLabels: endpoint.constLabels,
+        buckets: this.options.requestDurationBuckets,
+      });
+      metrics.errorType = errorTypeOf(endpoint.errorType, this.options.errorType);
+      // instance[methodName] may already be @Timed's wrapper: then both measure.
+      const wrapped = wrapHandler(
+        instance[methodName],
+        this.requestIndex(metatype, methodName, handler),
+      );
+      Reflect.defineMetadata(WORK_HANDLER_METRICS, metrics, wrapped);
+      instance[methodName] = wrapped;
+      count++;
     }
     return count;
+  }
+
+  private componentOf(metatype: Type): Component {
+    const component = this.accessor.component(metatype);
+    return this.runtime
+      .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)
+      .component(component.name);
   }
 
   /** Asks Nest to pass the request as one more argument, after every declared one. */

@@ -3,9 +3,9 @@
 export const scrapeFailedMessage = (error: unknown) =>
   `Rendering the metrics failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 
-export const requestScopedMessage = (className: string, methodName: string) =>
-  `${className}.${methodName} has @DynamoEndpoint() but ${className} is request-scoped; ` +
-  `its requests are not measured (make the controller a singleton to measure them)`;
+export const requestScopedMessage = (className: string, methodName: string, decorator: string) =>
+  `${className}.${methodName} has ${decorator} but ${className} is request-scoped, so it is not ` +
+  `measured (make the class a singleton to measure it)`;
 
 export const recordingFailedMessage = (error: unknown) =>
   `Recording request metrics failed; the request was not affected: ${error instanceof Error ? error.message : String(error)}`;

@@ -9,6 +9,8 @@ export {
   DynamoComponent,
   DynamoEndpoint,
   type DynamoEndpointOptions,
+  Timed,
+  type TimedOptions,
   getComponentToken,
   getEndpointToken,
   getNamespaceToken,
