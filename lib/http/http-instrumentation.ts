@@ -5,7 +5,13 @@ import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
 import { recordingFailedMessage } from '../dynamo-metrics.messages';
-import { beginRequest, countData, STATE, type RequestState } from './request-state';
+import {
+  beginRequest,
+  countData,
+  STATE,
+  type RequestState,
+  type TrackedEndpoint,
+} from './request-state';
 
 /** The route-registration methods of Nest's HTTP adapters. */
 const ROUTE_METHODS = ['get', 'post', 'put', 'delete', 'patch', 'options', 'head', 'all', 'search'];
@@ -46,14 +52,14 @@ export class HttpInstrumentation {
 
   private installExpress(adapter: Adapter): void {
     const app = adapter.getInstance() as ExpressApp;
-    // Counts body bytes before any body parser reads them: the first layer of the stack.
-    app.use(countBodyBytes);
-    const stack = app.router?.stack ?? app._router?.stack;
-    if (stack) stack.unshift(stack.pop()!);
-
     const report = this.report;
     this.patchRoutes(adapter, (method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
+      // Counts body bytes before any body parser reads them: a layer on the route's path, moved
+      // to the front of the stack. Other routes never pass through it.
+      app.use(args[0], countBodyBytes);
+      const stack = app.router?.stack ?? app._router?.stack;
+      if (stack) stack.unshift(stack.pop()!);
       // Express skips routes while an error is pending (a body that could not be parsed), so
       // such a request is caught by an error middleware on the route's path: it still counts.
       const httpMethod = method.toUpperCase();
@@ -91,23 +97,22 @@ export class HttpInstrumentation {
       );
       return args;
     });
-    fastify.addHook('onRequest', (request, reply, done) => {
-      const metrics = request.routeOptions?.config?.[CONFIG_KEY] as WorkHandlerMetrics | undefined;
-      if (metrics) beginRequest(metrics, request.raw, reply.raw, report, request);
+    // Route-level hooks, added only to the measured routes as Fastify registers them.
+    fastify.addHook('onRoute', (route) => {
+      if (!route.config?.[CONFIG_KEY]) return;
+      route.onRequest = [...toArray(route.onRequest), onRequest];
+      route.preParsing = [...toArray(route.preParsing), preParsing];
+      route.onError = [...toArray(route.onError), onError];
+    });
+    function onRequest(
+      request: FastifyRequestLike,
+      reply: { raw: ServerResponse },
+      done: () => void,
+    ): void {
+      const metrics = request.routeOptions!.config![CONFIG_KEY] as TrackedEndpoint;
+      beginRequest(metrics, request.raw, reply.raw, report, request);
       done();
-    });
-    fastify.addHook('preParsing', (request, _reply, payload, done) => {
-      if ((request as Tracked)[STATE]) payload.on('data', countData.bind(request.raw as never));
-      done(null, payload);
-    });
-    fastify.addHook('onError', (request, _reply, error, done) => {
-      const state = (request as Tracked)[STATE];
-      // Nest answers handler errors itself; what reaches Fastify's error path came before.
-      if (state && !state.handlerStarted) {
-        state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
-      }
-      done();
-    });
+    }
   }
 
   /** Lets `instrument` change the arguments of each route registration of a measured handler. */
@@ -143,6 +148,34 @@ function isBodyError(error: unknown): boolean {
   );
 }
 
+function preParsing(
+  request: FastifyRequestLike,
+  _reply: unknown,
+  payload: NodeJS.ReadableStream,
+  done: (error: null, payload: NodeJS.ReadableStream) => void,
+): void {
+  payload.on('data', countData.bind(request.raw as never));
+  done(null, payload);
+}
+
+function onError(
+  request: FastifyRequestLike,
+  _reply: unknown,
+  error: unknown,
+  done: () => void,
+): void {
+  const state = (request as Tracked)[STATE];
+  // Nest answers handler errors itself; what reaches Fastify's error path came before.
+  if (state && !state.handlerStarted) {
+    state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
+  }
+  done();
+}
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
 function countBodyBytes(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
   if (
     req.headers['content-length'] !== undefined ||
@@ -165,7 +198,14 @@ interface FastifyRequestLike {
   raw: IncomingMessage;
   routeOptions?: { config?: Record<string, unknown> };
 }
+interface FastifyRoute {
+  config?: Record<string, unknown>;
+  onRequest?: unknown;
+  preParsing?: unknown;
+  onError?: unknown;
+}
 interface FastifyInstance {
+  addHook(name: 'onRoute', hook: (route: FastifyRoute) => void): void;
   addHook(
     name: 'onRequest',
     hook: (request: FastifyRequestLike, reply: { raw: ServerResponse }, done: () => void) => void,

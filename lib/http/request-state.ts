@@ -88,7 +88,7 @@ export function beginRequest(
   // Shared functions, not closures: tracking costs no allocation beyond the state.
   response.write = countingWrite as Write;
   response.end = countingEnd as End;
-  response.once('close', onClose);
+  response.on('close', onClose); // 'close' comes once; `on` spares the wrapper `once` makes
   return state;
 }
 

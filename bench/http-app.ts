@@ -1,0 +1,101 @@
+// One server of the HTTP benchmark, in its own process: `node http-app.js <express|fastify>
+// <bare|instrumented|willsoto>`. Prints `PORT=<port>` once listening on loopback.
+import 'reflect-metadata';
+import {
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Injectable,
+  Module,
+  type NestInterceptor,
+  type Provider,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  InjectMetric,
+  makeCounterProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { tap, type Observable } from 'rxjs';
+import { DynamoEndpoint, DynamoMetricsModule } from '../lib';
+
+const [adapter, variant] = process.argv.slice(2);
+
+@Controller()
+class HelloController {
+  @Get('hello')
+  hello(): { hello: string } {
+    return { hello: 'world' };
+  }
+}
+if (variant === 'instrumented') {
+  const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello')!;
+  DynamoEndpoint()(HelloController.prototype, 'hello', descriptor);
+}
+
+/** The usual prom-client interceptor of a @willsoto/nestjs-prometheus app. */
+@Injectable()
+class PromInterceptor implements NestInterceptor {
+  constructor(
+    @InjectMetric('http_request_duration_seconds') private readonly duration: Histogram<string>,
+    @InjectMetric('http_requests_total') private readonly requests: Counter<string>,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<{ method: string }>();
+    const labels = { method: request.method, route: context.getHandler().name };
+    const end = this.duration.startTimer(labels);
+    return next.handle().pipe(
+      tap({
+        finalize: () => {
+          end();
+          this.requests.inc(labels);
+        },
+      }),
+    );
+  }
+}
+
+function imports(): unknown[] {
+  // 'module': the module without any @DynamoEndpoint, to tell its cost from the routes'.
+  if (variant === 'instrumented' || variant === 'module')
+    return [DynamoMetricsModule.forRoot({ uptime: false })];
+  if (variant === 'willsoto')
+    return [PrometheusModule.register({ defaultMetrics: { enabled: false } })];
+  return [];
+}
+
+function providers(): Provider[] {
+  if (variant !== 'willsoto') return [];
+  return [
+    makeHistogramProvider({
+      name: 'http_request_duration_seconds',
+      help: 'Duration',
+      labelNames: ['method', 'route'],
+    }),
+    makeCounterProvider({
+      name: 'http_requests_total',
+      help: 'Requests',
+      labelNames: ['method', 'route'],
+    }),
+    { provide: APP_INTERCEPTOR, useClass: PromInterceptor },
+  ];
+}
+
+async function main(): Promise<void> {
+  @Module({ imports: imports() as never[], controllers: [HelloController], providers: providers() })
+  class AppModule {}
+  const options = { logger: ['error' as const] };
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), options)
+      : await NestFactory.create(AppModule, options);
+  await app.listen(0, '127.0.0.1');
+  console.log(`PORT=${(app.getHttpServer().address() as { port: number }).port}`);
+}
+
+void main();
