@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { snakeCase } from './component-name.util';
@@ -33,8 +33,9 @@ const requestIndexes = new WeakMap<object, Map<string, number>>();
  * work-handler metrics and replaces it, on the controller instance, with a wrapper that tells
  * the request's state what the handler did. Not exported from the package. */
 @Injectable()
-export class DynamoMetricsExplorer {
+export class DynamoMetricsExplorer implements OnModuleInit {
   private readonly logger = new Logger('DynamoMetrics');
+  private timed = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -49,18 +50,36 @@ export class DynamoMetricsExplorer {
    * `@DynamoEndpoint()` handler; returns how many handlers.
    */
   explore(): number {
+    this.timeAll();
     const controllers = this.discovery.getControllers();
-    for (const wrapper of [...this.discovery.getProviders(), ...controllers])
-      this.timeMethods(wrapper);
     let count = 0;
     for (const wrapper of controllers) count += this.instrumentHandlers(wrapper);
     return count;
   }
 
+  /** Apps without HTTP (workers, microservices) never call configure(): time their methods here. */
+  onModuleInit(): void {
+    this.timeAll();
+  }
+
+  private timeAll(): void {
+    if (this.timed) return;
+    this.timed = true;
+    const seen = new Set<object>();
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const { instance } = wrapper;
+      // An alias (useExisting) or a second token of the same instance is timed once.
+      if (wrapper.isAlias || !instance || typeof instance !== 'object' || seen.has(instance))
+        continue;
+      seen.add(instance);
+      this.timeMethods(wrapper);
+    }
+  }
+
   private timeMethods(wrapper: InstanceWrapper): void {
-    const { instance } = wrapper;
-    const metatype = wrapper.metatype as Type | undefined;
-    if (!instance || typeof instance !== 'object' || !metatype) return;
+    const instance = wrapper.instance;
+    // The class of the instance, not the provider's factory function.
+    const metatype = (instance as object).constructor as Type;
     const prototype = Object.getPrototypeOf(instance);
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const timed = this.accessor.timed(prototype[methodName]);

@@ -19,12 +19,16 @@ import { MetricsRoute } from './metrics-route';
  */
 @Module({})
 export class DynamoMetricsModule extends ConfigurableModuleClass implements NestModule {
-  constructor(private readonly instrumentation: HttpInstrumentation) {
+  constructor(
+    private readonly route: MetricsRoute,
+    private readonly instrumentation: HttpInstrumentation,
+  ) {
     super();
   }
 
-  /** Runs after the controllers exist and before Nest registers their routes. */
+  /** Runs in HTTP apps after the controllers exist and before Nest registers their routes. */
   configure(): void {
+    this.route.mount();
     this.instrumentation.install();
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { DistributedRuntime } from './core/distributed-runtime';
 import { contentTypeOf, negotiateFormat } from './core/negotiate-format';
@@ -16,11 +16,11 @@ interface Exchange {
 /**
  * Mounts the scrape route straight on the HTTP server (Express or Fastify) rather than as a Nest
  * controller: no global guard, interceptor or pipe runs for it, it is never counted in the
- * request metrics, and the global prefix applies only when asked. Mounted in `onModuleInit`,
- * after Nest's routes and before its 404 handler.
+ * request metrics, and the global prefix applies only when asked. Mounted from the module's
+ * `configure()`, before Nest registers the app's routes, so none of them (`/:slug`) shadows it.
  */
 @Injectable()
-export class MetricsRoute implements OnModuleInit {
+export class MetricsRoute {
   private readonly logger = new Logger('DynamoMetrics');
 
   constructor(
@@ -33,7 +33,7 @@ export class MetricsRoute implements OnModuleInit {
   /** The path the scrape is served on, or `undefined` when none is mounted. */
   path: string | undefined;
 
-  onModuleInit(): void {
+  mount(): void {
     const adapter = this.adapterHost?.httpAdapter;
     const path = this.options.path ?? DEFAULT_METRICS_PATH;
     if (!adapter || path === false) return;

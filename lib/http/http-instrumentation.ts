@@ -6,15 +6,34 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
 import { recordingFailedMessage } from '../dynamo-metrics.messages';
 import {
+  activate,
   beginRequest,
-  countData,
+  countBody,
+  RequestState,
   STATE,
-  type RequestState,
   type TrackedEndpoint,
 } from './request-state';
 
 /** The route-registration methods of Nest's HTTP adapters. */
-const ROUTE_METHODS = ['get', 'post', 'put', 'delete', 'patch', 'options', 'head', 'all', 'search'];
+const ROUTE_METHODS = [
+  'get',
+  'post',
+  'put',
+  'delete',
+  'patch',
+  'options',
+  'head',
+  'all',
+  'search',
+  'query',
+  'propfind',
+  'proppatch',
+  'mkcol',
+  'copy',
+  'move',
+  'lock',
+  'unlock',
+];
 
 /** Key of the metrics in a Fastify route's `config`. */
 const CONFIG_KEY = 'dynamoMetrics';
@@ -55,8 +74,8 @@ export class HttpInstrumentation {
     const report = this.report;
     this.patchRoutes(adapter, (method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
-      // Counts body bytes before any body parser reads them: a layer on the route's path, moved
-      // to the front of the stack. Other routes never pass through it.
+      // Counts body bytes from the start: a layer on the route's path (a prefix match, so a few
+      // other routes may pass it; counting is idempotent), moved to the front of the stack.
       app.use(args[0], countBodyBytes);
       const stack = app.router?.stack ?? app._router?.stack;
       if (stack) stack.unshift(stack.pop()!);
@@ -76,9 +95,24 @@ export class HttpInstrumentation {
           next(error);
         },
       );
-      const measured = (req: IncomingMessage, res: ServerResponse, next: unknown) => {
-        beginRequest(metrics, req, res, report);
-        return handler(req, res, next);
+      // Nest's version and host filters pass a request on to the next route synchronously, by
+      // calling next(): the request is counted only if this route keeps it.
+      const measured = (
+        req: IncomingMessage & Tracked,
+        res: ServerResponse & Tracked,
+        next: (e?: unknown) => unknown,
+      ) => {
+        if (res[STATE]) return handler(req, res, next);
+        const state = new RequestState(metrics, req, res, report);
+        req[STATE] = state;
+        let passedOn = false;
+        const result = handler(req, res, (error?: unknown) => {
+          passedOn = true;
+          if (req[STATE] === state) req[STATE] = undefined;
+          return next(error);
+        });
+        if (!passedOn) activate(state, res);
+        return result;
       };
       return [...args.slice(0, -1), measured];
     });
@@ -101,7 +135,6 @@ export class HttpInstrumentation {
     fastify.addHook('onRoute', (route) => {
       if (!route.config?.[CONFIG_KEY]) return;
       route.onRequest = [...toArray(route.onRequest), onRequest];
-      route.preParsing = [...toArray(route.preParsing), preParsing];
       route.onError = [...toArray(route.onError), onError];
     });
     function onRequest(
@@ -111,6 +144,7 @@ export class HttpInstrumentation {
     ): void {
       const metrics = request.routeOptions!.config![CONFIG_KEY] as TrackedEndpoint;
       beginRequest(metrics, request.raw, reply.raw, report, request);
+      if (hasBody(request.raw)) countBody(request.raw);
       done();
     }
   }
@@ -148,16 +182,6 @@ function isBodyError(error: unknown): boolean {
   );
 }
 
-function preParsing(
-  request: FastifyRequestLike,
-  _reply: unknown,
-  payload: NodeJS.ReadableStream,
-  done: (error: null, payload: NodeJS.ReadableStream) => void,
-): void {
-  payload.on('data', countData.bind(request.raw as never));
-  done(null, payload);
-}
-
 function onError(
   request: FastifyRequestLike,
   _reply: unknown,
@@ -176,18 +200,24 @@ function toArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
+function hasBody(request: IncomingMessage): boolean {
+  return (
+    request.headers['content-length'] !== undefined ||
+    request.headers['transfer-encoding'] !== undefined
+  );
+}
+
 function countBodyBytes(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
-  if (
-    req.headers['content-length'] !== undefined ||
-    req.headers['transfer-encoding'] !== undefined
-  ) {
-    req.on('data', countData);
-  }
+  if (hasBody(req)) countBody(req);
   next();
 }
 
 type Tracked = { [STATE]?: RequestState };
-type ExpressHandler = (req: IncomingMessage, res: ServerResponse, next: unknown) => unknown;
+type ExpressHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (e?: unknown) => unknown,
+) => unknown;
 type ExpressRequest = IncomingMessage & { path: string };
 interface ExpressApp {
   use(...args: unknown[]): void;

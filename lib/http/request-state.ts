@@ -72,6 +72,7 @@ export class RequestState {
 /**
  * Starts tracking a request that reached an instrumented route. `nestRequest` is what Nest hands
  * the handler (`req` on Express, Fastify's request object), for the handler wrapper to find.
+ * A response is tracked once: a second call returns the first state.
  */
 export function beginRequest(
   metrics: TrackedEndpoint,
@@ -80,21 +81,47 @@ export function beginRequest(
   report: (error: unknown) => void,
   nestRequest: object = request,
 ): RequestState {
+  const tracked = (response as Tracked)[STATE];
+  if (tracked) return tracked;
   const state = new RequestState(metrics, request, response, report);
-  metrics.requests.inc();
-  metrics.inflight.inc();
   (nestRequest as Tracked)[STATE] = state;
+  activate(state, response);
+  return state;
+}
+
+/** Counts the request and hooks its response (once per response). */
+export function activate(state: RequestState, response: ServerResponse): void {
+  if ((response as Tracked)[STATE]) return;
+  state.metrics.requests.inc();
+  state.metrics.inflight.inc();
   (response as Tracked)[STATE] = state;
   // Shared functions, not closures: tracking costs no allocation beyond the state.
   response.write = countingWrite as Write;
   response.end = countingEnd as End;
   response.on('close', onClose); // 'close' comes once; `on` spares the wrapper `once` makes
-  return state;
 }
 
-/** A `data` listener counting body bytes on the raw request (`this`). Not exported from the package. */
-export function countData(this: Tracked, chunk: { length: number }): void {
-  this[BYTES_IN] = (this[BYTES_IN] ?? 0) + chunk.length;
+/**
+ * Counts the body bytes of a raw request as its parser pushes them, without reading the stream
+ * (a `data` listener would start it flowing and take the body from whoever reads it later).
+ */
+export function countBody(request: IncomingMessage): void {
+  const tracked = request as IncomingMessage & Tracked & { push: unknown };
+  if (Object.prototype.hasOwnProperty.call(tracked, 'push')) return;
+  tracked[BYTES_IN] = request.readableLength;
+  tracked.push = countingPush;
+}
+
+function countingPush(
+  this: IncomingMessage & Tracked,
+  chunk: unknown,
+  encoding?: BufferEncoding,
+): boolean {
+  if (chunk !== null && chunk !== undefined)
+    this[BYTES_IN] = (this[BYTES_IN] ?? 0) + byteLength(chunk, encoding);
+  return (
+    Object.getPrototypeOf(this) as { push: (c: unknown, e?: BufferEncoding) => boolean }
+  ).push.call(this, chunk, encoding);
 }
 
 function countingWrite(this: ServerResponse & Tracked, ...args: Parameters<Write>): boolean {
