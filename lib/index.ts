@@ -5,18 +5,5 @@ export * from './core';
 export { DynamoMetricsModule } from './dynamo-metrics.module';
 export { DYNAMO_METRICS_OPTIONS } from './dynamo-metrics.module-definition';
 export { DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
-export {
-  DynamoComponent,
-  DynamoEndpoint,
-  type DynamoEndpointOptions,
-  Timed,
-  type TimedOptions,
-  getComponentToken,
-  getEndpointToken,
-  getNamespaceToken,
-  InjectComponent,
-  InjectEndpoint,
-  InjectNamespace,
-  type DynamoComponentOptions,
-} from './decorators';
+export * from './decorators';
 export type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';
