@@ -65,6 +65,8 @@ export class RequestState {
     if (this.streamFailed) return 'response_stream';
     if (this.handlerFailed) return this.metrics.errorType?.(this.exception) ?? 'generate';
     if (!this.handlerStarted && completed && status >= 400) return 'invalid_message';
+    // The handler returned, then its response failed (an interceptor or serialization threw).
+    if (this.handlerStarted && completed && status >= 500) return 'generate';
     return undefined;
   }
 }

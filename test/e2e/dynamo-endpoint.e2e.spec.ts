@@ -87,6 +87,7 @@ describe.each(ADAPTERS)('@DynamoEndpoint on %s', (adapter) => {
     ['/fail', 500, 'fail', 'generate'],
     ['/missing', 404, 'missing', 'generate'],
     ['/fail-observable', 500, 'fail_observable', 'generate'],
+    ['/fail-after', 500, 'fail_after', 'generate'],
     ['/guarded', 403, 'guarded', 'invalid_message'],
     ['/slow?ms=abc', 400, 'slow', 'invalid_message'],
   ])(
