@@ -1,10 +1,13 @@
 // HTTP benchmark: a hello-world route, bare / with @DynamoEndpoint / with the usual
 // @willsoto/nestjs-prometheus interceptor, on Express and Fastify. Each server runs in its own
 // process; wrk (Debian package `wrk`) loads them on loopback in interleaved rounds (rotating
-// order) and the medians are compared.
+// order) and the medians are compared. Every round starts fresh processes (two processes of the
+// same app differ by up to 10% here, by JIT and memory layout alone), and where `taskset` and
+// two cores exist the servers run on one core and wrk on another, so they do not take turns.
 //
 //   npm run bench:http                 BENCH_ROUNDS=7 BENCH_SECONDS=5 npm run bench:http
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dateLine, machineLine, markdownTable, median } from './bench-utils';
@@ -24,18 +27,23 @@ const VARIANTS = ALL_VARIANTS.filter((v) =>
 );
 const TARGETS: Record<(typeof ALL_ADAPTERS)[number], number> = { fastify: 0.9, express: 0.95 };
 
+/** `taskset` pinning: servers on the last core, wrk on the others (none with one core). */
+const PIN =
+  availableParallelism() >= 2 && !spawnSync('taskset', ['-V']).error
+    ? { server: String(availableParallelism() - 1), wrk: `0-${availableParallelism() - 2}` }
+    : undefined;
+
 interface Server {
   adapter: (typeof ALL_ADAPTERS)[number];
   variant: (typeof ALL_VARIANTS)[number];
   child: ChildProcess;
   url: string;
-  rps: number[];
 }
 
 function start(adapter: Server['adapter'], variant: Server['variant']): Promise<Server> {
-  const child = spawn(process.execPath, [join(__dirname, 'http-app.js'), adapter, variant], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const command = [process.execPath, join(__dirname, 'http-app.js'), adapter, variant];
+  if (PIN) command.unshift('taskset', '-c', PIN.server);
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${adapter}/${variant} exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -45,7 +53,6 @@ function start(adapter: Server['adapter'], variant: Server['variant']): Promise<
           variant,
           child,
           url: `http://127.0.0.1:${line.slice(5)}/hello`,
-          rps: [],
         });
       }
     });
@@ -54,9 +61,9 @@ function start(adapter: Server['adapter'], variant: Server['variant']): Promise<
 
 /** Requests per second of one wrk run, after checking that every response was a 2xx. */
 function wrk(url: string, seconds: number): number {
-  const result = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], {
-    encoding: 'utf8',
-  });
+  const command = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url];
+  if (PIN) command.unshift('taskset', '-c', PIN.wrk);
+  const result = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr || result.error}`);
   if (/Non-2xx|Socket errors/.test(result.stdout))
     throw new Error(`errors under load:\n${result.stdout}`);
@@ -69,43 +76,46 @@ async function main(): Promise<void> {
   if (spawnSync('wrk', ['--version']).error) {
     throw new Error('wrk is not installed: apt-get install wrk');
   }
-  const servers: Server[] = [];
-  try {
-    for (const adapter of ADAPTERS)
-      for (const variant of VARIANTS) servers.push(await start(adapter, variant));
-    for (const server of servers) wrk(server.url, 2); // warm-up: JIT and connection pools
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const adapter of ADAPTERS) {
-        const group = servers.filter((s) => s.adapter === adapter);
+  const rps = new Map<string, number[]>();
+  const key = (adapter: string, variant: string) => `${adapter}/${variant}`;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const adapter of ADAPTERS) {
+      const group: Server[] = [];
+      try {
+        for (const variant of VARIANTS) group.push(await start(adapter, variant));
+        for (const server of group) wrk(server.url, 2); // warm-up: JIT and connection pools
         for (let k = 0; k < group.length; k++) {
           const server = group[(k + round) % group.length];
-          server.rps.push(wrk(server.url, SECONDS));
+          const list = rps.get(key(adapter, server.variant)) ?? [];
+          list.push(wrk(server.url, SECONDS));
+          rps.set(key(adapter, server.variant), list);
         }
+      } finally {
+        for (const server of group) server.child.kill();
       }
     }
-  } finally {
-    for (const server of servers) server.child.kill();
   }
 
+  // Each round's variants ran side by side: the ratio to bare is taken per round, then its median.
   const lines: string[] = [];
   const verdicts: string[] = [];
   for (const adapter of ADAPTERS) {
-    const of = (variant: string) =>
-      servers.find((s) => s.adapter === adapter && s.variant === variant)!;
-    const bare = median(of('bare').rps);
+    const of = (variant: string) => rps.get(key(adapter, variant))!;
+    const bare = of('bare');
+    const ratioOf = (variant: string) => median(of(variant).map((value, i) => value / bare[i]));
     for (const variant of VARIANTS) {
-      const rps = of(variant).rps;
+      const samples = of(variant);
       lines.push(
         [
           adapter,
           variant,
-          Math.round(median(rps)).toLocaleString('en-US'),
-          (median(rps) / bare).toFixed(3),
-          `${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}`,
+          Math.round(median(samples)).toLocaleString('en-US'),
+          ratioOf(variant).toFixed(3),
+          `${Math.round(Math.min(...samples))}–${Math.round(Math.max(...samples))}`,
         ].join('\t'),
       );
     }
-    const ratio = median(of('instrumented').rps) / bare;
+    const ratio = ratioOf('instrumented');
     verdicts.push(
       `${ratio >= TARGETS[adapter] ? 'PASS' : 'FAIL'} ${adapter}: instrumented / bare = ${ratio.toFixed(3)} (target ≥ ${TARGETS[adapter]})`,
     );
@@ -114,11 +124,11 @@ async function main(): Promise<void> {
   console.log(`- ${machineLine()}`);
   console.log(`- ${dateLine()}`);
   console.log(
-    `- hello-world GET, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s on loopback, ${ROUNDS} interleaved rounds (rotating order), medians\n`,
+    `- hello-world GET, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s on loopback, ${ROUNDS} rounds of fresh processes, variants interleaved (rotating order)${PIN ? `, servers on CPU ${PIN.server} and wrk on CPU ${PIN.wrk}` : ''}; medians, "vs bare" the median of the per-round ratios\n`,
   );
   console.log(
     markdownTable(
-      ['adapter', 'variant', 'requests/s (median)', 'vs bare', 'range'],
+      ['adapter', 'variant', 'requests/s (median)', 'vs bare (median)', 'range'],
       lines.map((line) => line.split('\t')),
       'llrrr',
     ),

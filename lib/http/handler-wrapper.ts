@@ -1,5 +1,5 @@
 import { isObservable, tap } from 'rxjs';
-import { STATE, type RequestState } from './request-state';
+import { stateOf, type RequestState } from './request-state';
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -11,8 +11,10 @@ type Handler = (this: unknown, ...args: unknown[]) => unknown;
  */
 export function wrapHandler(handler: Handler, requestIndex: number): Handler {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    const state = (args[requestIndex] as { [STATE]?: RequestState } | undefined)?.[STATE];
-    args.length = requestIndex;
+    const state = stateOf(args[requestIndex]);
+    // Nest passes exactly one argument more; a direct call may pass fewer.
+    if (args.length === requestIndex + 1) args.pop();
+    else if (args.length > requestIndex) args.length = requestIndex;
     if (state === undefined) return handler.apply(this, args);
     state.handlerStarted = true;
     let result: unknown;

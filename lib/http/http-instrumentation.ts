@@ -6,10 +6,17 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
 import { recordingFailedMessage } from '../dynamo-metrics.messages';
 import {
-  activate,
-  beginRequest,
+  countAllBodies,
   countBody,
+  countServer,
+  countWrites,
+  instrumentResponses,
+} from './node-http-hooks';
+import {
+  beginRequest,
+  BYTES_IN,
   RequestState,
+  track,
   STATE,
   type TrackedEndpoint,
 } from './request-state';
@@ -39,7 +46,11 @@ const ROUTE_METHODS = [
 const CONFIG_KEY = 'dynamoMetrics';
 
 type AnyFunction = (...args: never[]) => unknown;
-type Adapter = Record<string, unknown> & { getType(): string; getInstance(): unknown };
+type Adapter = Record<string, unknown> & {
+  getType(): string;
+  getInstance(): unknown;
+  getHttpServer?(): object | undefined;
+};
 
 /**
  * Measures the `@DynamoEndpoint()` routes at the HTTP server itself, with no Nest interceptor:
@@ -72,29 +83,10 @@ export class HttpInstrumentation {
   private installExpress(adapter: Adapter): void {
     const app = adapter.getInstance() as ExpressApp;
     const report = this.report;
-    this.patchRoutes(adapter, (method, args, metrics) => {
+    const measuredRoutes = new WeakMap<object, TrackedEndpoint>();
+    prepareExpress(app);
+    this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
-      // Counts body bytes from the start: a layer on the route's path (a prefix match, so a few
-      // other routes may pass it; counting is idempotent), moved to the front of the stack.
-      app.use(args[0], countBodyBytes);
-      const stack = app.router?.stack ?? app._router?.stack;
-      if (stack) stack.unshift(stack.pop()!);
-      // Express skips routes while an error is pending (a body that could not be parsed), so
-      // such a request is caught by an error middleware on the route's path: it still counts.
-      const httpMethod = method.toUpperCase();
-      app.use(
-        args[0],
-        (error: unknown, req: ExpressRequest, res: ServerResponse, next: (e: unknown) => void) => {
-          if (
-            (httpMethod === 'ALL' || req.method === httpMethod) &&
-            (req.path === '/' || req.path === '')
-          ) {
-            const state = beginRequest(metrics, req, res, report);
-            state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
-          }
-          next(error);
-        },
-      );
       // Nest's version and host filters pass a request on to the next route synchronously, by
       // calling next(): the request is counted only if this route keeps it.
       const measured = (
@@ -102,25 +94,54 @@ export class HttpInstrumentation {
         res: ServerResponse & Tracked,
         next: (e?: unknown) => unknown,
       ) => {
-        if (res[STATE]) return handler(req, res, next);
-        const state = new RequestState(metrics, req, res, report);
+        // An untracked response here: the error path tracks only requests that skip routes,
+        // and a route that passes a request on has not tracked it.
+        const state = new RequestState(metrics, req, report);
         req[STATE] = state;
         let passedOn = false;
         const result = handler(req, res, (error?: unknown) => {
           passedOn = true;
-          if (req[STATE] === state) req[STATE] = undefined;
+          req[STATE] = undefined;
           return next(error);
         });
-        if (!passedOn) activate(state, res);
+        if (!passedOn) track(state, res);
         return result;
       };
+      measuredRoutes.set(measured, metrics);
       return [...args.slice(0, -1), measured];
     });
+    // Express skips every route while an error is pending (a body that could not be parsed), so
+    // such a request reaches Nest's error handler without its route: found here the way Express
+    // would have found it, it still counts. Nothing is added to the requests that succeed.
+    const setErrorHandler = adapter.setErrorHandler as AnyFunction | undefined;
+    if (typeof setErrorHandler !== 'function') return;
+    adapter.setErrorHandler = function (this: unknown, handler: AnyFunction, ...rest: unknown[]) {
+      const counting = (
+        error: unknown,
+        req: IncomingMessage & Tracked,
+        res: ServerResponse & Tracked,
+        next: unknown,
+      ) => {
+        try {
+          const metrics = res[STATE] ? undefined : routeMetrics(app, req, measuredRoutes);
+          if (metrics) {
+            const state = beginRequest(metrics, req, res, report);
+            state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
+          }
+        } catch (failure) {
+          report(failure);
+        }
+        return (handler as (...a: unknown[]) => unknown)(error, req, res, next);
+      };
+      return (setErrorHandler as (...a: unknown[]) => unknown).call(this, counting, ...rest);
+    };
   }
 
   private installFastify(adapter: Adapter): void {
     const fastify = adapter.getInstance() as FastifyInstance;
     const report = this.report;
+    // Counting set up once for the server; one by one for the responses of an HTTP/2 server.
+    const countedByServer = countServer(adapter.getHttpServer?.() ?? {});
     this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as object;
       const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {};
@@ -131,22 +152,25 @@ export class HttpInstrumentation {
       );
       return args;
     });
-    // Route-level hooks, added only to the measured routes as Fastify registers them.
+    // Route-level hooks, added only to the measured routes as Fastify registers them, each with
+    // its route's metrics (reading `request.routeOptions` builds an object per call).
     fastify.addHook('onRoute', (route) => {
-      if (!route.config?.[CONFIG_KEY]) return;
+      const metrics = route.config?.[CONFIG_KEY] as TrackedEndpoint | undefined;
+      if (!metrics) return;
+      const onRequest = countedByServer
+        ? (request: FastifyRequestLike, reply: { raw: ServerResponse }, done: () => void) => {
+            beginRequest(metrics, request.raw, reply.raw, report);
+            done();
+          }
+        : (request: FastifyRequestLike, reply: { raw: ServerResponse }, done: () => void) => {
+            const state = beginRequest(metrics, request.raw, reply.raw, report);
+            countWrites(state, reply.raw);
+            if (hasBody(request.raw)) countBody(request.raw);
+            done();
+          };
       route.onRequest = [...toArray(route.onRequest), onRequest];
       route.onError = [...toArray(route.onError), onError];
     });
-    function onRequest(
-      request: FastifyRequestLike,
-      reply: { raw: ServerResponse },
-      done: () => void,
-    ): void {
-      const metrics = request.routeOptions!.config![CONFIG_KEY] as TrackedEndpoint;
-      beginRequest(metrics, request.raw, reply.raw, report, request);
-      if (hasBody(request.raw)) countBody(request.raw);
-      done();
-    }
   }
 
   /** Lets `instrument` change the arguments of each route registration of a measured handler. */
@@ -188,7 +212,7 @@ function onError(
   error: unknown,
   done: () => void,
 ): void {
-  const state = (request as Tracked)[STATE];
+  const state = (request.raw as Tracked)[STATE];
   // Nest answers handler errors itself; what reaches Fastify's error path came before.
   if (state && !state.handlerStarted) {
     state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
@@ -207,9 +231,52 @@ function hasBody(request: IncomingMessage): boolean {
   );
 }
 
-function countBodyBytes(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
-  if (hasBody(req)) countBody(req);
-  next();
+const preparedApps = new WeakSet<object>();
+
+/**
+ * Makes an Express app count the body and response bytes of its tracked requests. Express gives
+ * each request and response its app's prototype; a property added after that costs microseconds
+ * (V8 builds a new hidden class each time), so the few this needs are added before, and the
+ * counting methods live on the prototypes (once per app).
+ */
+function prepareExpress(app: ExpressApp): void {
+  if (preparedApps.has(app)) return;
+  preparedApps.add(app);
+  instrumentResponses(app.response);
+  countAllBodies(app.request);
+  const handle = app.handle;
+  app.handle = function (
+    this: unknown,
+    req: IncomingMessage & Tracked,
+    res: ServerResponse & Tracked,
+    ...rest
+  ) {
+    req[STATE] = undefined;
+    (req as { [BYTES_IN]?: number })[BYTES_IN] = req.readableLength;
+    res[STATE] = undefined;
+    return handle.call(this, req, res, ...rest);
+  };
+}
+
+/** The metrics of the route Express would have chosen for `req`, if that route is measured. */
+function routeMetrics(
+  app: ExpressApp,
+  req: IncomingMessage,
+  measuredRoutes: WeakMap<object, TrackedEndpoint>,
+): TrackedEndpoint | undefined {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  for (const layer of (app.router ?? app._router)?.stack ?? []) {
+    const route = layer.route;
+    if (!route || !route._handlesMethod(req.method!) || !layer.match(path)) continue;
+    for (const { handle } of route.stack) {
+      const metrics = measuredRoutes.get(handle);
+      if (metrics) return metrics;
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 type Tracked = { [STATE]?: RequestState };
@@ -218,15 +285,19 @@ type ExpressHandler = (
   res: ServerResponse,
   next: (e?: unknown) => unknown,
 ) => unknown;
-type ExpressRequest = IncomingMessage & { path: string };
+interface ExpressLayer {
+  match(path: string): unknown;
+  route?: { _handlesMethod(method: string): boolean; stack: { handle: object }[] };
+}
 interface ExpressApp {
-  use(...args: unknown[]): void;
-  router?: { stack: unknown[] };
-  _router?: { stack: unknown[] };
+  request: IncomingMessage;
+  response: ServerResponse;
+  handle: (req: IncomingMessage, res: ServerResponse, ...rest: unknown[]) => unknown;
+  router?: { stack: ExpressLayer[] };
+  _router?: { stack: ExpressLayer[] };
 }
 interface FastifyRequestLike {
   raw: IncomingMessage;
-  routeOptions?: { config?: Record<string, unknown> };
 }
 interface FastifyRoute {
   config?: Record<string, unknown>;

@@ -3,17 +3,18 @@ import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 
 /** Where a request's state hangs on the request and response objects. Not exported from the package. */
 export const STATE = Symbol('dynamo-metrics.request');
+/** On a response prototype whose `emit` calls `onClose` itself. Not exported from the package. */
+export const REPORTS_CLOSE = Symbol('dynamo-metrics.reports-close');
 /** Body bytes received so far, on the raw request. Not exported from the package. */
 export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
 
-type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number };
+/** A raw request or response that may carry a state. Not exported from the package. */
+export type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number; [REPORTS_CLOSE]?: true };
 
 /** An endpoint's metrics with its mapping of handler exceptions to `error_type`. Not exported from the package. */
 export type TrackedEndpoint = WorkHandlerMetrics & {
   errorType?: (exception: unknown) => string | undefined;
 };
-type Write = ServerResponse['write'];
-type End = ServerResponse['end'];
 
 /**
  * One request to an instrumented route, from the moment it reaches the route until its response
@@ -28,22 +29,20 @@ export class RequestState {
   /** The body could not be parsed (set by the adapter) or another error came before the route. */
   rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
   responseBytes = 0;
+  /** The response emitted 'finish' (set where the prototype reports it; else asked at close). */
+  finished = false;
   private done = false;
   private readonly startedAt = performance.now();
-  /** The response's own `write` and `end`, which the counting ones call. */
-  write: Write;
-  end: End;
+  /** The response's own `write` and `end`, which the counting ones call (see `countWrites`). */
+  write: ServerResponse['write'] | undefined;
+  end: ServerResponse['end'] | undefined;
 
   constructor(
     readonly metrics: TrackedEndpoint,
     private readonly request: IncomingMessage & Tracked,
-    response: ServerResponse,
     /** Told when recording fails: it is logged, never thrown at the request. */
     readonly report: (error: unknown) => void,
-  ) {
-    this.write = response.write;
-    this.end = response.end;
-  }
+  ) {}
 
   /** Records the request once; Dynamo's error types decided by what was marked. */
   finish(response: ServerResponse): void {
@@ -54,7 +53,7 @@ export class RequestState {
     metrics.duration.observe((performance.now() - this.startedAt) / 1000);
     metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
     metrics.responseBytes.incBy(this.responseBytes);
-    const completed = response.writableFinished;
+    const completed = this.finished || response.writableFinished;
     const error = this.errorType(response.statusCode, completed);
     if (error) metrics.error(error);
     if (!completed && !this.streamFailed) metrics.cancellations.inc();
@@ -72,88 +71,68 @@ export class RequestState {
 }
 
 /**
- * Starts tracking a request that reached an instrumented route. `nestRequest` is what Nest hands
- * the handler (`req` on Express, Fastify's request object), for the handler wrapper to find.
- * A response is tracked once: a second call returns the first state.
+ * Starts tracking a request that reached an instrumented route; the state hangs on the raw
+ * request, where the handler wrapper finds it. A response is tracked once: a second call returns
+ * the first state.
  */
 export function beginRequest(
   metrics: TrackedEndpoint,
   request: IncomingMessage,
   response: ServerResponse,
   report: (error: unknown) => void,
-  nestRequest: object = request,
 ): RequestState {
   const tracked = (response as Tracked)[STATE];
   if (tracked) return tracked;
-  const state = new RequestState(metrics, request, response, report);
-  (nestRequest as Tracked)[STATE] = state;
+  const state = new RequestState(metrics, request, report);
+  (request as Tracked)[STATE] = state;
   activate(state, response);
   return state;
 }
 
-/** Counts the request and hooks its response (once per response). */
-export function activate(state: RequestState, response: ServerResponse): void {
-  if ((response as Tracked)[STATE]) return;
-  state.metrics.requests.inc();
-  state.metrics.inflight.inc();
-  (response as Tracked)[STATE] = state;
-  // Shared functions, not closures: tracking costs no allocation beyond the state.
-  response.write = countingWrite as Write;
-  response.end = countingEnd as End;
-  response.on('close', onClose); // 'close' comes once; `on` spares the wrapper `once` makes
+/**
+ * The state of the request Nest hands a handler: Express's `req` is the raw request, Fastify's
+ * request object holds it as `raw` (a property added to Fastify's own object would cost it a
+ * new hidden class per request).
+ */
+export function stateOf(request: unknown): RequestState | undefined {
+  const tracked = request as (Tracked & { raw?: Tracked }) | null | undefined;
+  return tracked?.[STATE] ?? tracked?.raw?.[STATE];
 }
 
 /**
- * Counts the body bytes of a raw request as its parser pushes them, without reading the stream
- * (a `data` listener would start it flowing and take the body from whoever reads it later).
+ * Counts the request and listens for its response to close (once per response), unless the
+ * response's prototype reports its close itself (see `node-http-hooks.ts`, which also counts
+ * the bytes).
  */
-export function countBody(request: IncomingMessage): void {
-  const tracked = request as IncomingMessage & Tracked & { push: unknown };
-  if (Object.prototype.hasOwnProperty.call(tracked, 'push')) return;
-  tracked[BYTES_IN] = request.readableLength;
-  tracked.push = countingPush;
+export function activate(state: RequestState, response: ServerResponse): void {
+  if ((response as Tracked)[STATE]) return;
+  track(state, response);
+  // 'close' comes once; `on` spares the wrapper `once` makes.
+  if ((response as Tracked)[REPORTS_CLOSE] !== true) response.on('close', onClose);
 }
 
-function countingPush(
-  this: IncomingMessage & Tracked,
-  chunk: unknown,
-  encoding?: BufferEncoding,
-): boolean {
-  if (chunk !== null && chunk !== undefined)
-    this[BYTES_IN] = (this[BYTES_IN] ?? 0) + byteLength(chunk, encoding);
-  return (
-    Object.getPrototypeOf(this) as { push: (c: unknown, e?: BufferEncoding) => boolean }
-  ).push.call(this, chunk, encoding);
+/**
+ * Counts the request of an untracked response whose prototype reports its finish and close: the fewest
+ * property accesses, which cost most on Express (its responses change prototype per request).
+ */
+export function track(state: RequestState, response: ServerResponse): void {
+  state.metrics.requests.inc();
+  state.metrics.inflight.inc();
+  (response as Tracked)[STATE] = state;
+  // A client gone while the request waited (an async middleware) closed it already.
+  if (response.destroyed) closed(state, response);
 }
 
-function countingWrite(this: ServerResponse & Tracked, ...args: Parameters<Write>): boolean {
-  const state = this[STATE]!;
-  state.responseBytes += byteLength(args[0], args[1]);
-  return state.write.apply(this, args);
-}
-
-function countingEnd(this: ServerResponse & Tracked, ...args: unknown[]): ServerResponse {
-  const state = this[STATE]!;
-  if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
-  return (state.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+/** Records the response's request once it closed; a failure is reported, never thrown. */
+export function closed(state: RequestState, response: ServerResponse): void {
+  try {
+    state.finish(response);
+  } catch (error) {
+    state.report(error);
+  }
 }
 
 function onClose(this: ServerResponse & Tracked): void {
   const state = this[STATE];
-  try {
-    state?.finish(this);
-  } catch (error) {
-    state?.report(error);
-  }
-}
-
-function byteLength(chunk: unknown, encoding: unknown): number {
-  if (typeof chunk === 'string') {
-    return Buffer.byteLength(
-      chunk,
-      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
-    );
-  }
-  if (ArrayBuffer.isView(chunk)) return chunk.byteLength;
-  return 0;
+  if (state !== undefined) closed(state, this);
 }

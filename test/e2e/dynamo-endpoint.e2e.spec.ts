@@ -1,8 +1,7 @@
-import { request as httpRequest } from 'node:http';
 import { Module } from '@nestjs/common';
 import { DynamoMetricsModule } from '../../lib';
 import { GenerateModule, STREAM_CHUNK, STREAM_CHUNKS } from '../fixtures/nest/generate.module';
-import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
+import { abortedGet, ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { sampleValue } from '../utils/scrape';
 
 @Module({
@@ -186,16 +185,7 @@ describe.each(ADAPTERS)('@DynamoEndpoint on %s', (adapter) => {
   });
 
   it('counts a client that disconnects before the response as a cancellation', async () => {
-    const { port } = new URL(app.url);
-    await new Promise<void>((resolve) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/slow?ms=300' });
-      req.on('error', () => resolve());
-      req.end();
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 100);
-    });
+    await abortedGet(app, '/slow?ms=300', 100);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const text = await scrape();
     const labels = { ...endpoint('slow'), model: 'llama' };

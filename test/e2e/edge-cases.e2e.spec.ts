@@ -15,7 +15,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { DynamoComponent, DynamoEndpoint, DynamoMetricsModule, Timed } from '../../lib';
 import { DistributedRuntime } from '../../lib';
-import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
+import { abortedGet, ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { sampleValue } from '../utils/scrape';
 
 // Cases found in review: each once crashed the process, lost a body, double-counted or hid a route.
@@ -66,11 +66,12 @@ class SlugController {
   }
 }
 
-/** An async middleware before every route, as a session store or rate limiter is. */
+/** An async middleware before every route, as a session store or rate limiter is (`?wait=ms`). */
 @Injectable()
 class SlowMiddleware implements NestMiddleware {
-  async use(_req: unknown, _res: unknown, next: () => void) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  async use(req: { url: string }, _res: unknown, next: () => void) {
+    const wait = Number(new URL(req.url, 'http://localhost').searchParams.get('wait') ?? 5);
+    await new Promise((resolve) => setTimeout(resolve, wait));
     next();
   }
 }
@@ -133,6 +134,17 @@ describe.each(ADAPTERS)('edge cases on %s', (adapter) => {
     expect(sampleValue(text, 'dynamo_component_requests_total', { dynamo_endpoint: 'list' })).toBe(
       1,
     );
+  });
+
+  it('counts a client gone while a middleware ran as one cancelled request, nothing left in flight', async () => {
+    await abortedGet(app, '/items?wait=200', 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const text = (await app.get('/metrics')).text;
+    const list = { dynamo_component: 'items', dynamo_endpoint: 'list' };
+    expect(sampleValue(text, 'dynamo_component_requests_total', list)).toBe(1);
+    expect(sampleValue(text, 'dynamo_component_cancellation_total', list)).toBe(1);
+    expect(sampleValue(text, 'dynamo_component_inflight_requests', list)).toBe(0);
+    expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', list)).toBe(1);
   });
 
   it('serves /metrics although a route like /:slug would match it', async () => {

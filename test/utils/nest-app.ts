@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { INestApplication, Type } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -47,4 +48,18 @@ export async function startApp(
     },
     close: () => app.close(),
   };
+}
+
+/** Sends a GET to `path` and disconnects `afterMs` later, as a client that gave up does. */
+export function abortedGet(app: RunningApp, path: string, afterMs: number): Promise<void> {
+  const { port } = new URL(app.url);
+  return new Promise<void>((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path });
+    req.on('error', () => resolve());
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, afterMs);
+  });
 }

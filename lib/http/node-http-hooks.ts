@@ -1,0 +1,172 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  BYTES_IN,
+  closed,
+  REPORTS_CLOSE,
+  STATE,
+  type RequestState,
+  type Tracked,
+} from './request-state';
+
+// Body bytes are counted as the parser pushes them, without reading the stream (a `data`
+// listener would start it flowing and take the body from whoever reads it later); response
+// bytes as they are written, whatever writes them (serializers, pipes, SSE). Where possible this
+// is set up once per server or app: a property added to a request or response while it is
+// served costs it a new hidden class, microseconds on Express, whose objects change prototype.
+
+type Write = ServerResponse['write'];
+type End = ServerResponse['end'];
+type Push = IncomingMessage['push'];
+type RawRequest = IncomingMessage & Tracked;
+type RawResponse = ServerResponse & Tracked;
+
+/**
+ * Makes a Node HTTP(S) server build its requests and responses from subclasses that count their
+ * bytes and carry the state slots from birth, by replacing the classes it was created with (its
+ * `IncomingMessage` / `ServerResponse` options). Returns false, changing nothing, for a server
+ * that keeps no such classes (HTTP/2): its responses are then counted one by one.
+ */
+export function countServer(server: object): boolean {
+  const requestKey = classKey(server, 'IncomingMessage');
+  const responseKey = classKey(server, 'ServerResponse');
+  if (requestKey === undefined || responseKey === undefined) return false;
+  const keys = server as Record<symbol, unknown>;
+  const Request = keys[requestKey] as typeof IncomingMessage;
+  const Response = keys[responseKey] as typeof ServerResponse;
+  if ((Request as { counting?: true }).counting) return true;
+
+  class CountingIncomingMessage extends Request {
+    static readonly counting = true;
+    [STATE]: RequestState | undefined = undefined;
+    [BYTES_IN] = 0;
+    override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+      if (chunk !== null && chunk !== undefined) this[BYTES_IN] += byteLength(chunk, encoding);
+      return super.push(chunk, encoding);
+    }
+  }
+  class CountingServerResponse extends Response {
+    [STATE]: RequestState | undefined = undefined;
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'finish' || event === 'close') reportEnd(this, event);
+      return super.emit(event, ...args);
+    }
+    override write(...args: unknown[]): boolean {
+      const state = this[STATE];
+      if (state !== undefined) state.responseBytes += byteLength(args[0], args[1]);
+      return (super.write as (...a: unknown[]) => boolean)(...args);
+    }
+    override end(...args: unknown[]): this {
+      const state = this[STATE];
+      if (state !== undefined && typeof args[0] !== 'function')
+        state.responseBytes += byteLength(args[0], args[1]);
+      return (super.end as (...a: unknown[]) => this)(...args);
+    }
+  }
+  (CountingServerResponse.prototype as Tracked)[REPORTS_CLOSE] = true;
+  keys[requestKey] = CountingIncomingMessage;
+  keys[responseKey] = CountingServerResponse;
+  return true;
+}
+
+/** Tells a tracked response's state that it finished or closed (no listener per response). */
+function reportEnd(response: RawResponse, event: 'finish' | 'close'): void {
+  const state = response[STATE];
+  if (state === undefined) return;
+  if (event === 'finish') state.finished = true;
+  else closed(state, response);
+}
+
+function classKey(server: object, name: string): symbol | undefined {
+  return Object.getOwnPropertySymbols(server).find(
+    (key) =>
+      key.description === name && typeof (server as Record<symbol, unknown>)[key] === 'function',
+  );
+}
+
+/**
+ * Counts the bytes written to every tracked response made from `prototype` (Express's
+ * `app.response`, which Express gives each response in place of its server's class) and records
+ * its request when it closes.
+ */
+export function instrumentResponses(prototype: ServerResponse): void {
+  const write = prototype.write;
+  const end = prototype.end;
+  const emit = prototype.emit;
+  prototype.write = function (this: RawResponse, ...args: Parameters<Write>) {
+    const state = this[STATE];
+    if (state !== undefined) state.responseBytes += byteLength(args[0], args[1]);
+    return write.apply(this, args);
+  } as Write;
+  prototype.end = function (this: RawResponse, ...args: unknown[]) {
+    const state = this[STATE];
+    if (state !== undefined && typeof args[0] !== 'function')
+      state.responseBytes += byteLength(args[0], args[1]);
+    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as End;
+  prototype.emit = function (this: RawResponse, event: string | symbol, ...args: unknown[]) {
+    if (event === 'finish' || event === 'close') reportEnd(this, event);
+    return emit.call(this, event, ...args);
+  };
+  (prototype as Tracked)[REPORTS_CLOSE] = true;
+}
+
+/**
+ * Counts the body bytes of every request made from `prototype` (Express's `app.request`) whose
+ * `BYTES_IN` was set.
+ */
+export function countAllBodies(prototype: IncomingMessage): void {
+  const push = prototype.push;
+  prototype.push = function (this: RawRequest, chunk: unknown, encoding?: BufferEncoding) {
+    const counted = this[BYTES_IN];
+    if (counted !== undefined && chunk !== null && chunk !== undefined)
+      this[BYTES_IN] = counted + byteLength(chunk, encoding);
+    return push.call(this, chunk, encoding);
+  } as Push;
+}
+
+/** Counts the bytes written to one response, by giving it counting `write` and `end` methods. */
+export function countWrites(state: RequestState, response: ServerResponse): void {
+  if (response.write === (countingWrite as Write)) return;
+  state.write = response.write;
+  state.end = response.end;
+  // Shared functions, not closures: tracking costs no allocation beyond the state.
+  response.write = countingWrite as Write;
+  response.end = countingEnd as End;
+}
+
+/** Counts the body bytes of one raw request from now on (and those already buffered). */
+export function countBody(request: IncomingMessage): void {
+  const tracked = request as RawRequest & { push: unknown };
+  if (Object.prototype.hasOwnProperty.call(tracked, 'push')) return;
+  tracked[BYTES_IN] = request.readableLength;
+  tracked.push = countingPush;
+}
+
+function countingPush(this: RawRequest, chunk: unknown, encoding?: BufferEncoding): boolean {
+  if (chunk !== null && chunk !== undefined)
+    this[BYTES_IN] = (this[BYTES_IN] ?? 0) + byteLength(chunk, encoding);
+  return (Object.getPrototypeOf(this) as { push: Push }).push.call(this, chunk, encoding);
+}
+
+function countingWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
+  const state = this[STATE]!;
+  state.responseBytes += byteLength(args[0], args[1]);
+  return state.write!.apply(this, args);
+}
+
+function countingEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
+  const state = this[STATE]!;
+  if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
+  return (state.end! as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') {
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+    );
+  }
+  if (ArrayBuffer.isView(chunk)) return chunk.byteLength;
+  return 0;
+}
