@@ -117,6 +117,9 @@ export const callbackFailedMessage = (kind: string, error: unknown) =>
 export const unknownFormatMessage = (format: unknown) =>
   `Unknown exposition format ${describe(format)}; use 'prometheus' or 'openmetrics'`;
 
+export const runtimeLabelReservedMessage = (name: string) =>
+  `Runtime const label '${name}' is reserved (Dynamo's auto labels, worker_id and le are): choose another name`;
+
 export const invalidWorkerIdMessage = (value: unknown) =>
   `Invalid workerId ${describe(value)}: use a non-empty string, a non-negative integer or a bigint`;
 

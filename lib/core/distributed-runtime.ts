@@ -23,7 +23,15 @@ export class DistributedRuntime extends RegistryLevel {
   private readonly startedAt = performance.now();
 
   constructor(options: DistributedRuntimeOptions = {}) {
-    super(new RuntimeState(options.logger ?? console, AUTO_LABELS, options.workerId), []);
+    super(
+      new RuntimeState(
+        options.logger ?? console,
+        AUTO_LABELS,
+        options.workerId,
+        options.constLabels,
+      ),
+      [],
+    );
     if (options.uptime !== false) {
       const uptime = this.createGauge(UPTIME_METRIC, UPTIME_HELP);
       this.addUpdateCallback(() => uptime.set(this.uptimeSeconds()));

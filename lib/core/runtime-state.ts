@@ -1,13 +1,19 @@
 import { ByteWriter } from './byte-writer';
 import { WORKER_ID_LABEL } from './core.constants';
 import {
+  duplicateLabelMessage,
   externalConflictMessage,
   familyConflictMessage,
   includeConflictMessage,
+  invalidLabelValueMessage,
   invalidWorkerIdMessage,
   namespacePathConflictMessage,
+  runtimeLabelReservedMessage,
   sampleNameConflictMessage,
 } from './core.messages';
+import { compareUtf8 } from './exposition-text';
+import type { ConstLabels } from './interfaces/metric-options.interface';
+import { assertValidLabelName } from './naming';
 import type { MetricsLogger } from './interfaces/exposition.interface';
 import { describeShape, metricType, sameFamily, type MetricShape } from './metric-shape';
 import type { PromClientRegistry } from './prom-client-bridge';
@@ -22,7 +28,7 @@ export class RuntimeState {
   readonly families = new Map<string, { shape: MetricShape; where: string }>();
   /** prom-client registries merged into the root scrape. */
   readonly registries: { registry: PromClientRegistry; source: string }[] = [];
-  /** Pairs added to every series (`worker_id` when enabled). */
+  /** Pairs added to every series (`worker_id` when enabled, then the runtime's const labels). */
   readonly globalLabels: readonly (readonly [string, string])[];
   readonly reservedLabels: readonly string[];
   /** Shared by every scrape of this runtime; each render is one synchronous step. */
@@ -37,10 +43,27 @@ export class RuntimeState {
     private readonly logger: MetricsLogger,
     autoLabels: readonly string[],
     workerId: string | number | bigint | undefined,
+    constLabels: ConstLabels = [],
   ) {
     const id = workerId === undefined ? undefined : formatWorkerId(workerId);
-    this.globalLabels = id === undefined ? [] : [[WORKER_ID_LABEL, id]];
-    this.reservedLabels = id === undefined ? autoLabels : [...autoLabels, WORKER_ID_LABEL];
+    const global: (readonly [string, string])[] = id === undefined ? [] : [[WORKER_ID_LABEL, id]];
+    const reserved = [...autoLabels, WORKER_ID_LABEL, 'le'];
+    const pairs = Array.isArray(constLabels) ? constLabels : Object.entries(constLabels);
+    const own: [string, string][] = [];
+    for (const [label, value] of pairs as (readonly [unknown, unknown])[]) {
+      assertValidLabelName(label);
+      if (reserved.includes(label)) throw new Error(runtimeLabelReservedMessage(label));
+      if (own.some(([name]) => name === label)) throw new Error(duplicateLabelMessage(label));
+      if (typeof value !== 'string') throw new Error(invalidLabelValueMessage(label, value));
+      own.push([label, value]);
+    }
+    own.sort((a, b) => compareUtf8(a[0], b[0]));
+    this.globalLabels = [...global, ...own];
+    this.reservedLabels = [
+      ...autoLabels,
+      ...(id === undefined ? [] : [WORKER_ID_LABEL]),
+      ...own.map(([label]) => label),
+    ];
   }
 
   /**

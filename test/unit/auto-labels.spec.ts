@@ -241,6 +241,77 @@ describe('worker_id (opt-in)', () => {
   });
 });
 
+describe('runtime const labels', () => {
+  it('adds them to every series, with worker_id and the auto labels, in sorted order', async () => {
+    const { drt, ep } = hierarchy({ workerId: 10, constLabels: { service: 'api', az: 'eu-1' } });
+    drt.createGauge('g', 'G').set(1);
+    ep.createHistogram('latency_seconds', 'L', {
+      buckets: [1],
+      constLabels: { model: 'm' },
+    }).observe(2);
+    expect(await drt.prometheusExpfmt()).toBe(
+      lines(
+        '# HELP dynamo_component_g G',
+        '# TYPE dynamo_component_g gauge',
+        'dynamo_component_g{az="eu-1",service="api",worker_id="a"} 1',
+        '# HELP dynamo_component_latency_seconds L',
+        '# TYPE dynamo_component_latency_seconds histogram',
+        'dynamo_component_latency_seconds_bucket{az="eu-1",dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",model="m",service="api",worker_id="a",le="1"} 0',
+        'dynamo_component_latency_seconds_bucket{az="eu-1",dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",model="m",service="api",worker_id="a",le="+Inf"} 1',
+        'dynamo_component_latency_seconds_sum{az="eu-1",dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",model="m",service="api",worker_id="a"} 2',
+        'dynamo_component_latency_seconds_count{az="eu-1",dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",model="m",service="api",worker_id="a"} 1',
+      ),
+    );
+  });
+
+  it('takes pairs as well as an object', async () => {
+    const { drt } = hierarchy({ constLabels: [['service', 'api']] });
+    drt.createGauge('g', 'G').set(1);
+    expect(await drt.prometheusExpfmt()).toContain('dynamo_component_g{service="api"} 1\n');
+  });
+
+  it('reserves their names for the metrics of the runtime', () => {
+    const { ep } = hierarchy({ constLabels: { service: 'api' } });
+    expect(() => ep.createCounter('c_total', 'C', { constLabels: { service: 'x' } })).toThrow(
+      new Error(
+        "Label 'service' is automatically added by auto-label injection and cannot be manually set",
+      ),
+    );
+    expect(() => ep.createCounterVec('c_total', 'C', ['service'])).toThrow(
+      new Error(
+        "Variable label name 'service' conflicts with auto-injected const label and cannot be used",
+      ),
+    );
+  });
+
+  it.each(['dynamo_namespace', 'dynamo_component', 'dynamo_endpoint', 'worker_id', 'le'])(
+    'rejects the reserved name %s',
+    (label) => {
+      expect(() => new DistributedRuntime({ constLabels: { [label]: 'x' } })).toThrow(
+        new Error(
+          `Runtime const label '${label}' is reserved (Dynamo's auto labels, worker_id and le are): choose another name`,
+        ),
+      );
+    },
+  );
+
+  it('rejects invalid names, duplicates and values that are not strings', () => {
+    expect(() => new DistributedRuntime({ constLabels: { 'bad-name': 'x' } })).toThrow(/bad-name/);
+    expect(
+      () =>
+        new DistributedRuntime({
+          constLabels: [
+            ['a', '1'],
+            ['a', '2'],
+          ],
+        }),
+    ).toThrow(new Error("Duplicate label key 'a' found in labels"));
+    expect(
+      () => new DistributedRuntime({ constLabels: { a: 1 as unknown as string }, uptime: false }),
+    ).toThrow(/^Label 'a' got 1/);
+  });
+});
+
 describe('nested namespaces', () => {
   it('joins the names with _ in the dynamo_namespace value', async () => {
     const { drt } = quietRuntime();
