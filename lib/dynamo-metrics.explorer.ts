@@ -16,7 +16,7 @@ import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import { wrapHandler } from './http/handler-wrapper';
 import type { TrackedEndpoint } from './http/request-state';
 import { wrapTimed } from './timed-wrapper';
-import type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';
+import type { DynamoMetricsModuleOptions, ErrorTypeContext, ErrorTypeMapper } from './interfaces';
 
 /** Nest's route metadata on a handler (stable since Nest 5). */
 const PATH_METADATA = 'path';
@@ -91,7 +91,7 @@ export class DynamoMetricsExplorer implements OnModuleInit {
       const histogram = this.componentOf(metatype).createHistogram(
         timed.name ?? `${snakeCase(methodName)}_duration_seconds`,
         `Duration of ${methodName} calls in seconds`,
-        { buckets: timed.buckets, constLabels: timed.constLabels },
+        { buckets: timed.buckets ?? this.options.buckets?.timed, constLabels: timed.constLabels },
       );
       instance[methodName] = wrapTimed(instance[methodName], histogram);
     }
@@ -115,9 +115,17 @@ export class DynamoMetricsExplorer implements OnModuleInit {
       const level = this.componentOf(metatype).endpoint(endpoint.name ?? snakeCase(methodName));
       const metrics: TrackedEndpoint = new WorkHandlerMetrics(level, {
         constLabels: endpoint.constLabels,
-        buckets: this.options.requestDurationBuckets,
+        buckets: this.options.buckets?.requestDuration,
       });
-      metrics.errorType = errorTypeOf(endpoint.errorType, this.options.errorType);
+      metrics.errorType = errorTypeOf(
+        {
+          namespace: level.component.namespace.path,
+          component: level.component.name,
+          endpoint: level.name,
+        },
+        endpoint.errorType,
+        this.options.errorType,
+      );
       // instance[methodName] may already be @Timed's wrapper: then both measure.
       const wrapped = wrapHandler(
         instance[methodName],
@@ -171,14 +179,16 @@ export class DynamoMetricsExplorer implements OnModuleInit {
 
 /** The decorator's mapping first, then the module's; a mapper that throws counts as no answer. */
 function errorTypeOf(
+  names: Pick<ErrorTypeContext, 'namespace' | 'component' | 'endpoint'>,
   ...mappers: (ErrorTypeMapper | undefined)[]
-): ((exception: unknown) => string | undefined) | undefined {
+): TrackedEndpoint['errorType'] {
   const given = mappers.filter((mapper): mapper is ErrorTypeMapper => mapper !== undefined);
   if (given.length === 0) return undefined;
-  return (exception) => {
+  return (exception, request, response) => {
+    const context: ErrorTypeContext = { ...names, request, response };
     for (const mapper of given) {
       try {
-        const type = mapper(exception);
+        const type = mapper(exception, context);
         if (typeof type === 'string' && type !== '') return type;
       } catch {
         // The user's mapping must not break the recording; the default applies.

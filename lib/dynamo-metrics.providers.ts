@@ -19,6 +19,7 @@ export function createRuntime(options: DynamoMetricsModuleOptions): DistributedR
   const logger = new Logger('DynamoMetrics');
   const runtime = new DistributedRuntime({
     workerId: options.workerId,
+    constLabels: options.constLabels,
     uptime: options.uptime,
     logger: options.logger ?? { warn: (message) => logger.warn(message) },
   });

@@ -6,4 +6,9 @@ export { DynamoMetricsModule } from './dynamo-metrics.module';
 export { DYNAMO_METRICS_OPTIONS } from './dynamo-metrics.module-definition';
 export { DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
 export * from './decorators';
-export type { DynamoMetricsModuleOptions, ErrorTypeMapper } from './interfaces';
+export type {
+  DynamoMetricsBuckets,
+  DynamoMetricsModuleOptions,
+  ErrorTypeContext,
+  ErrorTypeMapper,
+} from './interfaces';

@@ -152,23 +152,51 @@ export class HttpInstrumentation {
       );
       return args;
     });
-    // Route-level hooks, added only to the measured routes as Fastify registers them, each with
-    // its route's metrics (reading `request.routeOptions` builds an object per call).
+    // Only the measured routes are touched, as Fastify registers them, each with its route's
+    // metrics (reading `request.routeOptions` would build an object per request). On a counting
+    // server the request is tracked when its handler is called (after the body, as on Express);
+    // otherwise from an onRequest hook, which also hooks the response and the body.
     fastify.addHook('onRoute', (route) => {
       const metrics = route.config?.[CONFIG_KEY] as TrackedEndpoint | undefined;
       if (!metrics) return;
-      const onRequest = countedByServer
-        ? (request: FastifyRequestLike, reply: { raw: ServerResponse }, done: () => void) => {
-            beginRequest(metrics, request.raw, reply.raw, report);
-            done();
-          }
-        : (request: FastifyRequestLike, reply: { raw: ServerResponse }, done: () => void) => {
-            const state = beginRequest(metrics, request.raw, reply.raw, report);
-            countWrites(state, reply.raw);
-            if (hasBody(request.raw)) countBody(request.raw);
-            done();
-          };
-      route.onRequest = [...toArray(route.onRequest), onRequest];
+      if (countedByServer) {
+        const handler = route.handler as (this: unknown, ...args: unknown[]) => unknown;
+        route.handler = function (
+          this: unknown,
+          request: FastifyRequestLike,
+          reply: { raw: ServerResponse },
+        ) {
+          const state = new RequestState(metrics, request.raw, report);
+          (request.raw as Tracked)[STATE] = state;
+          track(state, reply.raw);
+          return handler.call(this, request, reply);
+        };
+      } else {
+        const onRequest = (
+          request: FastifyRequestLike,
+          reply: { raw: ServerResponse },
+          done: () => void,
+        ) => {
+          const state = beginRequest(metrics, request.raw, reply.raw, report);
+          countWrites(state, reply.raw);
+          countBody(request.raw); // HTTP/2 bodies come without content-length
+          done();
+        };
+        route.onRequest = [...toArray(route.onRequest), onRequest];
+      }
+      // Nest answers handler errors itself; what reaches Fastify's error path came before the
+      // handler (a body that cannot be parsed, a Fastify hook that failed).
+      const onError = (
+        request: FastifyRequestLike,
+        reply: { raw: ServerResponse },
+        error: unknown,
+        done: () => void,
+      ) => {
+        const state = beginRequest(metrics, request.raw, reply.raw, report);
+        if (!state.handlerStarted)
+          state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
+        done();
+      };
       route.onError = [...toArray(route.onError), onError];
     });
   }
@@ -206,29 +234,8 @@ function isBodyError(error: unknown): boolean {
   );
 }
 
-function onError(
-  request: FastifyRequestLike,
-  _reply: unknown,
-  error: unknown,
-  done: () => void,
-): void {
-  const state = (request.raw as Tracked)[STATE];
-  // Nest answers handler errors itself; what reaches Fastify's error path came before.
-  if (state && !state.handlerStarted) {
-    state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
-  }
-  done();
-}
-
 function toArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-function hasBody(request: IncomingMessage): boolean {
-  return (
-    request.headers['content-length'] !== undefined ||
-    request.headers['transfer-encoding'] !== undefined
-  );
 }
 
 const preparedApps = new WeakSet<object>();
@@ -301,6 +308,7 @@ interface FastifyRequestLike {
 }
 interface FastifyRoute {
   config?: Record<string, unknown>;
+  handler?: unknown;
   onRequest?: unknown;
   preParsing?: unknown;
   onError?: unknown;

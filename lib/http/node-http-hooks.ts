@@ -44,22 +44,26 @@ export function countServer(server: object): boolean {
       return super.push(chunk, encoding);
     }
   }
+  // `apply(this, arguments)` passes the arguments on as they came, with no array per call.
   class CountingServerResponse extends Response {
     [STATE]: RequestState | undefined = undefined;
-    override emit(event: string | symbol, ...args: unknown[]): boolean {
+    override emit(event: string | symbol): boolean {
       if (event === 'finish' || event === 'close') reportEnd(this, event);
-      return super.emit(event, ...args);
+      // eslint-disable-next-line prefer-rest-params
+      return super.emit.apply(this, arguments as never);
     }
-    override write(...args: unknown[]): boolean {
+    override write(chunk: unknown, encoding?: unknown): boolean {
       const state = this[STATE];
-      if (state !== undefined) state.responseBytes += byteLength(args[0], args[1]);
-      return (super.write as (...a: unknown[]) => boolean)(...args);
+      if (state !== undefined) state.responseBytes += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params
+      return super.write.apply(this, arguments as never);
     }
-    override end(...args: unknown[]): this {
+    override end(chunk?: unknown, encoding?: unknown): this {
       const state = this[STATE];
-      if (state !== undefined && typeof args[0] !== 'function')
-        state.responseBytes += byteLength(args[0], args[1]);
-      return (super.end as (...a: unknown[]) => this)(...args);
+      if (state !== undefined && typeof chunk !== 'function')
+        state.responseBytes += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params
+      return super.end.apply(this, arguments as never);
     }
   }
   (CountingServerResponse.prototype as Tracked)[REPORTS_CLOSE] = true;
@@ -92,21 +96,23 @@ export function instrumentResponses(prototype: ServerResponse): void {
   const write = prototype.write;
   const end = prototype.end;
   const emit = prototype.emit;
-  prototype.write = function (this: RawResponse, ...args: Parameters<Write>) {
+  /* eslint-disable prefer-rest-params */
+  prototype.write = function (this: RawResponse, chunk: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined) state.responseBytes += byteLength(args[0], args[1]);
-    return write.apply(this, args);
+    if (state !== undefined) state.responseBytes += byteLength(chunk, encoding);
+    return write.apply(this, arguments as never);
   } as Write;
-  prototype.end = function (this: RawResponse, ...args: unknown[]) {
+  prototype.end = function (this: RawResponse, chunk?: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined && typeof args[0] !== 'function')
-      state.responseBytes += byteLength(args[0], args[1]);
-    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    if (state !== undefined && typeof chunk !== 'function')
+      state.responseBytes += byteLength(chunk, encoding);
+    return end.apply(this, arguments as never);
   } as End;
-  prototype.emit = function (this: RawResponse, event: string | symbol, ...args: unknown[]) {
+  prototype.emit = function (this: RawResponse, event: string | symbol) {
     if (event === 'finish' || event === 'close') reportEnd(this, event);
-    return emit.call(this, event, ...args);
+    return emit.apply(this, arguments as never);
   };
+  /* eslint-enable prefer-rest-params */
   (prototype as Tracked)[REPORTS_CLOSE] = true;
 }
 
@@ -117,9 +123,11 @@ export function instrumentResponses(prototype: ServerResponse): void {
 export function countAllBodies(prototype: IncomingMessage): void {
   const push = prototype.push;
   prototype.push = function (this: RawRequest, chunk: unknown, encoding?: BufferEncoding) {
-    const counted = this[BYTES_IN];
-    if (counted !== undefined && chunk !== null && chunk !== undefined)
-      this[BYTES_IN] = counted + byteLength(chunk, encoding);
+    // The end of the body (null) needs no look at the request: one access less per request.
+    if (chunk !== null && chunk !== undefined) {
+      const counted = this[BYTES_IN];
+      if (counted !== undefined) this[BYTES_IN] = counted + byteLength(chunk, encoding);
+    }
     return push.call(this, chunk, encoding);
   } as Push;
 }
@@ -150,14 +158,20 @@ function countingPush(this: RawRequest, chunk: unknown, encoding?: BufferEncodin
 
 function countingWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
   const state = this[STATE]!;
-  state.responseBytes += byteLength(args[0], args[1]);
+  if (!state.ending) state.responseBytes += byteLength(args[0], args[1]);
   return state.write!.apply(this, args);
 }
 
+// HTTP/2's compatibility response writes the last chunk through its own `write`: counted once.
 function countingEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
   const state = this[STATE]!;
   if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
-  return (state.end! as (...a: unknown[]) => ServerResponse).apply(this, args);
+  state.ending = true;
+  try {
+    return (state.end! as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } finally {
+    state.ending = false;
+  }
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {

@@ -13,7 +13,11 @@ export type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number; [REPORTS_CL
 
 /** An endpoint's metrics with its mapping of handler exceptions to `error_type`. Not exported from the package. */
 export type TrackedEndpoint = WorkHandlerMetrics & {
-  errorType?: (exception: unknown) => string | undefined;
+  errorType?: (
+    exception: unknown,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ) => string | undefined;
 };
 
 /**
@@ -36,6 +40,8 @@ export class RequestState {
   /** The response's own `write` and `end`, which the counting ones call (see `countWrites`). */
   write: ServerResponse['write'] | undefined;
   end: ServerResponse['end'] | undefined;
+  /** Inside the response's own `end`, whose writes its caller's bytes already counted. */
+  ending = false;
 
   constructor(
     readonly metrics: TrackedEndpoint,
@@ -54,15 +60,17 @@ export class RequestState {
     metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
     metrics.responseBytes.incBy(this.responseBytes);
     const completed = this.finished || response.writableFinished;
-    const error = this.errorType(response.statusCode, completed);
+    const error = this.errorType(response, completed);
     if (error) metrics.error(error);
     if (!completed && !this.streamFailed) metrics.cancellations.inc();
   }
 
-  private errorType(status: number, completed: boolean): string | undefined {
+  private errorType(response: ServerResponse, completed: boolean): string | undefined {
     if (this.rejectedBefore) return this.rejectedBefore;
     if (this.streamFailed) return 'response_stream';
-    if (this.handlerFailed) return this.metrics.errorType?.(this.exception) ?? 'generate';
+    if (this.handlerFailed)
+      return this.metrics.errorType?.(this.exception, this.request, response) ?? 'generate';
+    const status = response.statusCode;
     if (!this.handlerStarted && completed && status >= 400) return 'invalid_message';
     // The handler returned, then its response failed (an interceptor or serialization threw).
     if (this.handlerStarted && completed && status >= 500) return 'generate';

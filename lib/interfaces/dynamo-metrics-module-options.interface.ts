@@ -1,8 +1,29 @@
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConstLabels } from '../core/interfaces/metric-options.interface';
 import type { PromClientRegistry } from '../core/prom-client-bridge';
 
+/** Where a handler's exception happened, for an {@link ErrorTypeMapper}. */
+export interface ErrorTypeContext {
+  /** The `dynamo_namespace`, `dynamo_component` and `dynamo_endpoint` values of the handler. */
+  readonly namespace: string;
+  readonly component: string;
+  readonly endpoint: string;
+  /** The raw Node request and response (already closed: read, do not write). */
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+}
+
 /** Maps an exception of a handler to an `error_type` value, or `undefined` for the default. */
-export type ErrorTypeMapper = (exception: unknown) => string | undefined;
+export type ErrorTypeMapper = (exception: unknown, context: ErrorTypeContext) => string | undefined;
+
+/** Bucket overrides of the histograms the module creates. */
+export interface DynamoMetricsBuckets {
+  /** `request_duration_seconds` of `@DynamoEndpoint()` handlers. Default `REQUEST_DURATION_BUCKETS` (Dynamo's: 0.005 … 600 s). */
+  requestDuration?: readonly number[];
+  /** `@Timed()` histograms without buckets of their own. Default `DEFAULT_BUCKETS` (0.005 … 10 s). */
+  timed?: readonly number[];
+}
 
 /** Options of `DynamoMetricsModule.forRoot()` / `forRootAsync()`. */
 export interface DynamoMetricsModuleOptions {
@@ -27,10 +48,12 @@ export interface DynamoMetricsModuleOptions {
   /** Registers `dynamo_component_uptime_seconds`. Default `true`. */
   uptime?: boolean;
   /**
-   * Buckets of `dynamo_component_request_duration_seconds` for `@DynamoEndpoint()` handlers.
-   * Default `REQUEST_DURATION_BUCKETS` (Dynamo's: 0.005 … 600 s).
+   * Labels with a fixed value on every series of the app's runtime (endpoint metrics, `@Timed()`,
+   * injected levels, uptime), e.g. `{ service: 'api' }`. Not on included prom-client registries.
    */
-  requestDurationBuckets?: readonly number[];
+  constLabels?: ConstLabels;
+  /** Histogram bucket overrides; a decorator's own `buckets` still come first. */
+  buckets?: DynamoMetricsBuckets;
   /**
    * Maps an exception thrown by a `@DynamoEndpoint()` handler to an `error_type` label value;
    * `undefined` keeps the default (`generate`). A decorator's own `errorType` comes first.

@@ -1,4 +1,6 @@
 export type {
+  DynamoMetricsBuckets,
   DynamoMetricsModuleOptions,
+  ErrorTypeContext,
   ErrorTypeMapper,
 } from './dynamo-metrics-module-options.interface';

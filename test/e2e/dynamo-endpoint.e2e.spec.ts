@@ -9,8 +9,16 @@ import { sampleValue } from '../utils/scrape';
     DynamoMetricsModule.forRoot({
       uptime: false,
       includeRegistries: [],
-      errorType: (error) =>
-        error instanceof Error && error.message.startsWith('quota') ? 'overload' : undefined,
+      // Every part of the context must be right for 'overload' (else the default, generate).
+      errorType: (error, { namespace, component, endpoint, request, response }) =>
+        error instanceof Error &&
+        error.message.startsWith('quota') &&
+        [namespace, component, endpoint].join('/') === 'dynamo/backend/quota' &&
+        request.method === 'GET' &&
+        request.url === '/quota' &&
+        response.statusCode === 500
+          ? 'overload'
+          : undefined,
     }),
     GenerateModule,
   ],

@@ -6,8 +6,11 @@ import { createInterface } from 'node:readline';
 // the built CommonJS package loaded by its name, which loads Nest through require(esm).
 const root = join(__dirname, '..', '..');
 
-function startApp(adapter: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'test/fixtures/nest-app.mjs'), adapter], {
+function startApp(
+  adapter: string,
+  fixture = 'nest-app.mjs',
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, 'test/fixtures', fixture), adapter], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,6 +39,28 @@ describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)',
         '# HELP dynamo_component_orders_placed_total Orders placed\n' +
           '# TYPE dynamo_component_orders_placed_total counter\n' +
           'dynamo_component_orders_placed_total{dynamo_component="orders",dynamo_namespace="shop"} 2\n',
+      );
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("serves @willsoto/nestjs-prometheus's metrics with its own on /metrics", async () => {
+    const { child, url } = await startApp(adapter, 'willsoto-app.mjs');
+    try {
+      expect(await (await fetch(`${url}/orders/place`)).json()).toEqual({ ok: true });
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toContain(
+        '# HELP orders_placed_total Orders\n' +
+          '# TYPE orders_placed_total counter\n' +
+          'orders_placed_total{channel="web"} 1\n',
+      );
+      expect(text).toContain(
+        'dynamo_component_requests_total{dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop"} 1\n',
+      );
+      // Its own route still works, with what prom-client holds.
+      expect(await (await fetch(`${url}/willsoto-metrics`)).text()).toContain(
+        'orders_placed_total{channel="web"} 1\n',
       );
     } finally {
       child.kill();
