@@ -3,7 +3,7 @@ import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 
 /** Where a request's state hangs on the request and response objects. Not exported from the package. */
 export const STATE = Symbol('dynamo-metrics.request');
-/** On a response prototype whose `emit` calls `onClose` itself. Not exported from the package. */
+/** On a response prototype whose `emit` reports 'finish' and 'close' itself (see `node-http-hooks.ts`). Not exported from the package. */
 export const REPORTS_CLOSE = Symbol('dynamo-metrics.reports-close');
 /** Body bytes received so far, on the raw request. Not exported from the package. */
 export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
@@ -81,7 +81,7 @@ export class RequestState {
 /**
  * Starts tracking a request that reached an instrumented route; the state hangs on the raw
  * request, where the handler wrapper finds it. A response is tracked once: a second call returns
- * the first state.
+ * the first state. Listens for the response to close unless its prototype reports it.
  */
 export function beginRequest(
   metrics: TrackedEndpoint,
@@ -93,7 +93,9 @@ export function beginRequest(
   if (tracked) return tracked;
   const state = new RequestState(metrics, request, report);
   (request as Tracked)[STATE] = state;
-  activate(state, response);
+  track(state, response);
+  // 'close' comes once; `on` spares the wrapper `once` makes.
+  if ((response as Tracked)[REPORTS_CLOSE] !== true) response.on('close', onClose);
   return state;
 }
 
@@ -108,20 +110,8 @@ export function stateOf(request: unknown): RequestState | undefined {
 }
 
 /**
- * Counts the request and listens for its response to close (once per response), unless the
- * response's prototype reports its close itself (see `node-http-hooks.ts`, which also counts
- * the bytes).
- */
-export function activate(state: RequestState, response: ServerResponse): void {
-  if ((response as Tracked)[STATE]) return;
-  track(state, response);
-  // 'close' comes once; `on` spares the wrapper `once` makes.
-  if ((response as Tracked)[REPORTS_CLOSE] !== true) response.on('close', onClose);
-}
-
-/**
- * Counts the request of an untracked response whose prototype reports its finish and close: the fewest
- * property accesses, which cost most on Express (its responses change prototype per request).
+ * Counts the request of an untracked response, with as few property accesses as can be: on
+ * Express each costs a cache miss (its requests and responses change prototype per request).
  */
 export function track(state: RequestState, response: ServerResponse): void {
   state.metrics.requests.inc();
