@@ -15,8 +15,10 @@ import {
 import {
   beginRequest,
   BYTES_IN,
+  REPORTS_CLOSE,
   RequestState,
   track,
+  type Tracked,
   STATE,
   type TrackedEndpoint,
 } from './request-state';
@@ -94,8 +96,8 @@ export class HttpInstrumentation {
         res: ServerResponse & Tracked,
         next: (e?: unknown) => unknown,
       ) => {
-        // An untracked response here: the error path tracks only requests that skip routes,
-        // and a route that passes a request on has not tracked it.
+        // Already tracked by a measured route that passed the request on asynchronously.
+        if (res[STATE]) return handler(req, res, next);
         const state = new RequestState(metrics, req, report);
         req[STATE] = state;
         let passedOn = false;
@@ -124,10 +126,7 @@ export class HttpInstrumentation {
       ) => {
         try {
           const metrics = res[STATE] ? undefined : routeMetrics(app, req, measuredRoutes);
-          if (metrics) {
-            const state = beginRequest(metrics, req, res, report);
-            state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
-          }
+          if (metrics) beginRequest(metrics, req, res, report, rejectionOf(error));
         } catch (failure) {
           report(failure);
         }
@@ -166,9 +165,17 @@ export class HttpInstrumentation {
           request: FastifyRequestLike,
           reply: { raw: ServerResponse },
         ) {
-          const state = new RequestState(metrics, request.raw, report);
-          (request.raw as Tracked)[STATE] = state;
-          track(state, reply.raw);
+          const response = reply.raw as ServerResponse & Tracked;
+          if (response[REPORTS_CLOSE] === true) {
+            const state = new RequestState(metrics, request.raw, report);
+            (request.raw as Tracked)[STATE] = state;
+            track(state, response);
+          } else {
+            // Not made by the server (`fastify.inject()`, a second server): hooked one by one.
+            const state = beginRequest(metrics, request.raw, response, report);
+            countWrites(state, response);
+            countBody(request.raw);
+          }
           return handler.call(this, request, reply);
         };
       } else {
@@ -192,9 +199,7 @@ export class HttpInstrumentation {
         error: unknown,
         done: () => void,
       ) => {
-        const state = beginRequest(metrics, request.raw, reply.raw, report);
-        if (!state.handlerStarted)
-          state.rejectedBefore = isBodyError(error) ? 'deserialization' : 'invalid_message';
+        beginRequest(metrics, request.raw, reply.raw, report, rejectionOf(error));
         done();
       };
       route.onError = [...toArray(route.onError), onError];
@@ -222,6 +227,10 @@ export class HttpInstrumentation {
       };
     }
   }
+}
+
+function rejectionOf(error: unknown): RequestState['rejectedBefore'] {
+  return isBodyError(error) ? 'deserialization' : 'invalid_message';
 }
 
 /** Body-parser and Fastify errors about the body itself. */
@@ -265,7 +274,19 @@ function prepareExpress(app: ExpressApp): void {
   };
 }
 
-/** The metrics of the route Express would have chosen for `req`, if that route is measured. */
+/** Whether a layer matches; a path it cannot decode (`%E0%A4%A`) matches none, as in Express. */
+function matches(layer: ExpressLayer, path: string): boolean {
+  try {
+    return Boolean(layer.match(path));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The metrics of the route Express would have chosen for `req`, if that route is measured. Of
+ * routes that share a path and differ by version or host, the first is taken.
+ */
 function routeMetrics(
   app: ExpressApp,
   req: IncomingMessage,
@@ -276,7 +297,7 @@ function routeMetrics(
   const path = query === -1 ? url : url.slice(0, query);
   for (const layer of (app.router ?? app._router)?.stack ?? []) {
     const route = layer.route;
-    if (!route || !route._handlesMethod(req.method!) || !layer.match(path)) continue;
+    if (!route || !route._handlesMethod(req.method!) || !matches(layer, path)) continue;
     for (const { handle } of route.stack) {
       const metrics = measuredRoutes.get(handle);
       if (metrics) return metrics;
@@ -286,7 +307,6 @@ function routeMetrics(
   return undefined;
 }
 
-type Tracked = { [STATE]?: RequestState };
 type ExpressHandler = (
   req: IncomingMessage,
   res: ServerResponse,

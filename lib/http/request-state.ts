@@ -59,7 +59,9 @@ export class RequestState {
     metrics.duration.observe((performance.now() - this.startedAt) / 1000);
     metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
     metrics.responseBytes.incBy(this.responseBytes);
-    const completed = this.finished || response.writableFinished;
+    // An HTTP/2 stream reset by the client reads as finished: its `aborted` tells.
+    const completed =
+      this.finished || (response.writableFinished && streamOf(response)?.aborted !== true);
     const error = this.errorType(response, completed);
     if (error) metrics.error(error);
     if (!completed && !this.streamFailed) metrics.cancellations.inc();
@@ -88,10 +90,16 @@ export function beginRequest(
   request: IncomingMessage,
   response: ServerResponse,
   report: (error: unknown) => void,
+  rejected?: RequestState['rejectedBefore'],
 ): RequestState {
   const tracked = (response as Tracked)[STATE];
-  if (tracked) return tracked;
+  if (tracked) {
+    if (rejected && !tracked.handlerStarted) tracked.rejectedBefore = rejected;
+    return tracked;
+  }
   const state = new RequestState(metrics, request, report);
+  // Marked before tracking: a response already closed is recorded at once.
+  state.rejectedBefore = rejected;
   (request as Tracked)[STATE] = state;
   track(state, response);
   // 'close' comes once; `on` spares the wrapper `once` makes.
@@ -117,8 +125,11 @@ export function track(state: RequestState, response: ServerResponse): void {
   state.metrics.requests.inc();
   state.metrics.inflight.inc();
   (response as Tracked)[STATE] = state;
-  // A client gone while the request waited (an async middleware) closed it already.
-  if (response.destroyed) closed(state, response);
+  // A client gone while the request waited (an async middleware) closed it already. HTTP/2's
+  // compatibility response has no `destroyed` (asked only then: one access less on Express).
+  const destroyed = response.destroyed as boolean | undefined;
+  if (destroyed || (destroyed === undefined && streamOf(response)?.destroyed))
+    closed(state, response);
 }
 
 /** Records the response's request once it closed; a failure is reported, never thrown. */
@@ -133,4 +144,11 @@ export function closed(state: RequestState, response: ServerResponse): void {
 function onClose(this: ServerResponse & Tracked): void {
   const state = this[STATE];
   if (state !== undefined) closed(state, this);
+}
+
+/** The HTTP/2 stream behind a compatibility response; `undefined` on HTTP/1. */
+function streamOf(
+  response: ServerResponse,
+): { destroyed?: boolean; aborted?: boolean } | undefined {
+  return (response as { stream?: { destroyed?: boolean; aborted?: boolean } }).stream;
 }

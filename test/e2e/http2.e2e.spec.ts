@@ -1,5 +1,16 @@
 import { connect } from 'node:http2';
-import { Body, Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Post,
+  type INestApplication,
+  type MiddlewareConsumer,
+  type NestMiddleware,
+  type NestModule,
+} from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
@@ -24,13 +35,53 @@ class H2Controller {
   echo(@Body() body: unknown) {
     return body;
   }
+
+  @Get('slow')
+  @DynamoEndpoint()
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return 'late';
+  }
+
+  @Get('after-middleware')
+  @DynamoEndpoint()
+  afterMiddleware() {
+    return 'ok';
+  }
+}
+
+@Injectable()
+class SlowMiddleware implements NestMiddleware {
+  async use(_req: unknown, _res: unknown, next: () => void) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    next();
+  }
 }
 
 @Module({
   imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
   controllers: [H2Controller],
 })
-class AppModule {}
+class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(SlowMiddleware).forRoutes('after-middleware');
+  }
+}
+
+/** A GET whose client cancels its stream `afterMs` later. */
+function cancelledRequest(url: string, path: string, afterMs: number): Promise<void> {
+  const client = connect(url);
+  return new Promise((resolve) => {
+    const stream = client.request({ ':path': path, ':method': 'GET' });
+    stream.on('error', () => {});
+    stream.end();
+    setTimeout(() => {
+      stream.close();
+      client.close();
+      resolve();
+    }, afterMs);
+  });
+}
 
 /** One HTTP/2 (cleartext) request; resolves with the status and the body. */
 function request(url: string, path: string, body?: string): Promise<[number, string]> {
@@ -90,4 +141,18 @@ describe('@DynamoEndpoint on Fastify over HTTP/2', () => {
       expect(sampleValue(text, 'dynamo_component_cancellation_total', labels(endpoint))).toBe(0);
     }
   });
+
+  it.each(['slow', 'after-middleware'])(
+    'counts a client that cancels during %s as one cancelled request, nothing left in flight',
+    async (endpoint) => {
+      await cancelledRequest(url, '/' + endpoint, 50);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const text = await app.get(DistributedRuntime).prometheusExpfmt();
+      const labels = { dynamo_component: 'h2', dynamo_endpoint: endpoint.replace('-', '_') };
+      expect(sampleValue(text, 'dynamo_component_requests_total', labels)).toBe(1);
+      expect(sampleValue(text, 'dynamo_component_inflight_requests', labels)).toBe(0);
+      expect(sampleValue(text, 'dynamo_component_cancellation_total', labels)).toBe(1);
+      expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', labels)).toBe(1);
+    },
+  );
 });

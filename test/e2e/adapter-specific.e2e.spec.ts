@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, Get, Module, Next } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import {
+  DistributedRuntime,
+  DynamoComponent,
+  DynamoEndpoint,
+  DynamoMetricsModule,
+} from '../../lib';
+import { startApp } from '../utils/nest-app';
+import { sampleValue } from '../utils/scrape';
+
+@Controller()
+@DynamoComponent('first')
+class FirstController {
+  /** Passes every request on to the next route, later (as an auth or proxy check may). */
+  @Get('handoff')
+  @DynamoEndpoint()
+  handoff(@Next() next: () => void) {
+    setTimeout(() => next(), 5);
+  }
+}
+
+@Controller()
+@DynamoComponent('second')
+class SecondController {
+  @Get('handoff')
+  @DynamoEndpoint()
+  handoff() {
+    return 'second';
+  }
+}
+
+@Module({
+  imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
+  controllers: [FirstController, SecondController],
+})
+class AppModule {}
+
+@Controller()
+@DynamoComponent('first')
+class HelloController {
+  @Get('hello')
+  @DynamoEndpoint()
+  hello() {
+    return { hello: 'world' };
+  }
+}
+
+@Module({
+  imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
+  controllers: [HelloController],
+})
+class HelloModule {}
+
+const endpoint = (component: string, name: string) => ({
+  dynamo_component: component,
+  dynamo_endpoint: name,
+});
+
+describe('Express: a measured handler that passes the request on later', () => {
+  it('counts the request once, on the route that took it first, nothing left in flight', async () => {
+    const app = await startApp(AppModule, 'express');
+    try {
+      expect((await app.get('/handoff')).text).toBe('second');
+      const text = (await app.get('/metrics')).text;
+      const first = endpoint('first', 'handoff');
+      expect(sampleValue(text, 'dynamo_component_requests_total', first)).toBe(1);
+      expect(sampleValue(text, 'dynamo_component_inflight_requests', first)).toBe(0);
+      expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', first)).toBe(1);
+      const second = endpoint('second', 'handoff');
+      expect(sampleValue(text, 'dynamo_component_requests_total', second)).toBe(0);
+      expect(sampleValue(text, 'dynamo_component_inflight_requests', second)).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Fastify: requests from a server of its own (fastify.routing, as serverless adapters do)', () => {
+  it('are counted in full although their responses are not made by the counting server', async () => {
+    const testing = await Test.createTestingModule({ imports: [HelloModule] }).compile();
+    const app = testing.createNestApplication(new FastifyAdapter(), { logger: false });
+    await app.init();
+    const fastify = app.getHttpAdapter().getInstance() as {
+      ready(): Promise<unknown>;
+      routing(req: IncomingMessage, res: ServerResponse): void;
+    };
+    await fastify.ready();
+    const server = createServer((req, res) => fastify.routing(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      for (let i = 0; i < 3; i++) {
+        expect(await (await fetch(`http://127.0.0.1:${port}/hello`)).text()).toBe(
+          '{"hello":"world"}',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const text = await app.get(DistributedRuntime).prometheusExpfmt();
+      const hello = endpoint('first', 'hello');
+      expect(sampleValue(text, 'dynamo_component_requests_total', hello)).toBe(3);
+      expect(sampleValue(text, 'dynamo_component_inflight_requests', hello)).toBe(0);
+      expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', hello)).toBe(3);
+      expect(sampleValue(text, 'dynamo_component_response_bytes_total', hello)).toBe(3 * 17);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+    }
+  });
+});
