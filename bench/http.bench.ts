@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dateLine, machineLine, markdownTable, median } from './bench-utils';
 
-const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 6) || 6);
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 9) || 9);
 const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 4) || 4);
 const CONNECTIONS = 32;
 const ALL_ADAPTERS = ['fastify', 'express'] as const;
