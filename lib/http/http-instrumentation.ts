@@ -172,9 +172,7 @@ export class HttpInstrumentation {
             track(state, response);
           } else {
             // Not made by the server (`fastify.inject()`, a second server): hooked one by one.
-            const state = beginRequest(metrics, request.raw, response, report);
-            countWrites(state, response);
-            countBody(request.raw);
+            beginHooked(metrics, request.raw, response, report);
           }
           return handler.call(this, request, reply);
         };
@@ -184,9 +182,7 @@ export class HttpInstrumentation {
           reply: { raw: ServerResponse },
           done: () => void,
         ) => {
-          const state = beginRequest(metrics, request.raw, reply.raw, report);
-          countWrites(state, reply.raw);
-          countBody(request.raw); // HTTP/2 bodies come without content-length
+          beginHooked(metrics, request.raw, reply.raw, report);
           done();
         };
         route.onRequest = [...toArray(route.onRequest), onRequest];
@@ -227,6 +223,18 @@ export class HttpInstrumentation {
       };
     }
   }
+}
+
+/** Tracks a request whose request and response carry no counting methods of their own. */
+function beginHooked(
+  metrics: TrackedEndpoint,
+  request: IncomingMessage,
+  response: ServerResponse,
+  report: (error: unknown) => void,
+): void {
+  const state = beginRequest(metrics, request, response, report);
+  countWrites(state, response);
+  countBody(request); // every request: HTTP/2 bodies come without content-length
 }
 
 function rejectionOf(error: unknown): RequestState['rejectedBefore'] {

@@ -35,38 +35,17 @@ export function countServer(server: object): boolean {
   const Response = keys[responseKey] as typeof ServerResponse;
   if ((Request as { counting?: true }).counting) return true;
 
+  // The slots exist from birth; the counting methods are the ones Express's prototypes get.
   class CountingIncomingMessage extends Request {
     static readonly counting = true;
     [STATE]: RequestState | undefined = undefined;
     [BYTES_IN] = 0;
-    override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-      if (chunk !== null && chunk !== undefined) this[BYTES_IN] += byteLength(chunk, encoding);
-      return super.push(chunk, encoding);
-    }
   }
-  // `apply(this, arguments)` passes the arguments on as they came, with no array per call.
   class CountingServerResponse extends Response {
     [STATE]: RequestState | undefined = undefined;
-    override emit(event: string | symbol): boolean {
-      if (event === 'finish' || event === 'close') reportEnd(this, event);
-      // eslint-disable-next-line prefer-rest-params
-      return super.emit.apply(this, arguments as never);
-    }
-    override write(chunk: unknown, encoding?: unknown): boolean {
-      const state = this[STATE];
-      if (state !== undefined) state.responseBytes += byteLength(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params
-      return super.write.apply(this, arguments as never);
-    }
-    override end(chunk?: unknown, encoding?: unknown): this {
-      const state = this[STATE];
-      if (state !== undefined && typeof chunk !== 'function')
-        state.responseBytes += byteLength(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params
-      return super.end.apply(this, arguments as never);
-    }
   }
-  (CountingServerResponse.prototype as Tracked)[REPORTS_CLOSE] = true;
+  countAllBodies(CountingIncomingMessage.prototype);
+  instrumentResponses(CountingServerResponse.prototype);
   keys[requestKey] = CountingIncomingMessage;
   keys[responseKey] = CountingServerResponse;
   return true;
@@ -89,8 +68,8 @@ function classKey(server: object, name: string): symbol | undefined {
 
 /**
  * Counts the bytes written to every tracked response made from `prototype` (Express's
- * `app.response`, which Express gives each response in place of its server's class) and records
- * its request when it closes.
+ * `app.response`, or a server's response subclass) and records its request when it closes.
+ * `apply(this, arguments)` passes the arguments on as they came, with no array per call.
  */
 export function instrumentResponses(prototype: ServerResponse): void {
   const write = prototype.write;
@@ -117,8 +96,8 @@ export function instrumentResponses(prototype: ServerResponse): void {
 }
 
 /**
- * Counts the body bytes of every request made from `prototype` (Express's `app.request`) whose
- * `BYTES_IN` was set.
+ * Counts the body bytes of every request made from `prototype` (Express's `app.request`, or a
+ * server's request subclass) whose `BYTES_IN` was set.
  */
 export function countAllBodies(prototype: IncomingMessage): void {
   const push = prototype.push;
