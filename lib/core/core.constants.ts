@@ -27,6 +27,22 @@ export const REQUEST_DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600,
 ]);
 
+/** Default of `maxSeriesPerMetric`: the series one vec holds before new label sets overflow. */
+export const DEFAULT_MAX_SERIES_PER_METRIC = 10_000;
+/** The value of every variable label of a vec's overflow series. */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+/** A runtime-level family, named in full: it reports on the metrics, it is not a component's. */
+export const SERIES_OVERFLOW_METRIC = 'dynamo_metrics_series_overflow_total';
+export const SERIES_OVERFLOW_HELP =
+  'Lookups of new label sets sent to the overflow series because the metric reached its series limit';
+/** The label of `dynamo_metrics_series_overflow_total` that names the full metric. */
+export const SERIES_OVERFLOW_LABEL = 'metric';
+
+/** Default of `collectTimeoutMs`: how long one callback or prom-client metric may take per scrape. */
+export const DEFAULT_COLLECT_TIMEOUT_MS = 2000;
+/** The longest delay `setTimeout` honours; longer ones fire at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const UPTIME_METRIC = 'uptime_seconds';
 export const UPTIME_HELP = 'Total uptime of the DistributedRuntime in seconds';
 

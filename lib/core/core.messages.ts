@@ -1,3 +1,5 @@
+import { MAX_TIMEOUT_MS, OVERFLOW_LABEL_VALUE, SERIES_OVERFLOW_METRIC } from './core.constants';
+
 // Error texts. The first ones are Dynamo's, word for word.
 
 export const emptyNameMessage = (kind: 'name' | 'label') =>
@@ -122,6 +124,52 @@ export const runtimeLabelReservedMessage = (name: string) =>
 
 export const invalidWorkerIdMessage = (value: unknown) =>
   `Invalid workerId ${describe(value)}: use a non-empty string, a non-negative integer or a bigint`;
+
+export const invalidMaxSeriesPerMetricMessage = (value: unknown) =>
+  `Invalid maxSeriesPerMetric ${describe(value)}: use a positive integer, or Infinity for no limit`;
+
+export const invalidMaxSeriesMessage = (metric: string, value: unknown) =>
+  `Metric '${metric}' has invalid maxSeries ${describe(value)}: use a positive integer, or Infinity for no limit`;
+
+export const invalidCollectTimeoutMessage = (value: unknown) =>
+  `Invalid collectTimeoutMs ${describe(value)}: use a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for no timeout`;
+
+export const seriesOverflowLabelReservedMessage = (name: string) =>
+  `Runtime const label '${name}' is reserved (${SERIES_OVERFLOW_METRIC} uses it to name a metric): choose another name`;
+
+export const seriesLimitMessage = (
+  metric: string,
+  where: string,
+  limit: number,
+  labels: readonly (readonly [string, string])[],
+) =>
+  `Metric '${metric}' on ${where} reached its limit of ${limit} series; new label sets, first ` +
+  `{${labels.map(([name, value]) => `${name}=${JSON.stringify(truncate(value))}`).join(', ')}}, ` +
+  `go to its overflow series (every variable label "${OVERFLOW_LABEL_VALUE}") and are counted in ${SERIES_OVERFLOW_METRIC}. ` +
+  `Bound the label values, remove() series no longer needed, or raise maxSeries / maxSeriesPerMetric`;
+
+export const callbackTimedOutMessage = (kind: string, ms: number) =>
+  `An ${kind} callback did not settle within ${ms} ms and was skipped; it is not called again until it settles`;
+
+export const readTimedOutMessage = (source: string, ms: number) =>
+  `Reading ${source} did not finish within ${ms} ms and it was left out of the scrape; it is not read again until it settles`;
+
+export const collectFailedReason = (error: unknown) =>
+  `collecting it failed: ${error instanceof Error ? error.message : String(error)}`;
+
+export const collectTimedOutReason = (ms: number) =>
+  `collecting it did not finish within ${ms} ms; it is not collected again until it settles`;
+
+/** Label values in messages: a 10 KB value must not make a 10 KB log line. */
+const SHOWN_VALUE_LENGTH = 64;
+
+function truncate(value: string): string {
+  if (value.length <= SHOWN_VALUE_LENGTH) return value;
+  const characters = [...value];
+  return characters.length <= SHOWN_VALUE_LENGTH
+    ? value
+    : characters.slice(0, SHOWN_VALUE_LENGTH).join('') + '…';
+}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -1,14 +1,28 @@
-import { AUTO_LABELS, UPTIME_HELP, UPTIME_METRIC } from './core.constants';
 import {
+  AUTO_LABELS,
+  SERIES_OVERFLOW_HELP,
+  SERIES_OVERFLOW_LABEL,
+  SERIES_OVERFLOW_METRIC,
+  UPTIME_HELP,
+  UPTIME_METRIC,
+} from './core.constants';
+import {
+  collectFailedReason,
+  collectTimedOutReason,
   externalConflictAtScrapeMessage,
   externalDuplicateAtScrapeMessage,
+  externalInvalidMessage,
   readFailedMessage,
+  readTimedOutMessage,
 } from './core.messages';
 import type { DistributedRuntimeOptions } from './interfaces/distributed-runtime-options.interface';
+import type { CounterVec } from './metric-vec';
 import { Namespace } from './namespace';
 import {
-  readPromClientRegistry,
+  collectPromClientMetric,
+  toExternalFamily,
   type ExternalFamily,
+  type PromClientMetric,
   type PromClientRegistry,
 } from './prom-client-bridge';
 import { RegistryLevel } from './registry-level';
@@ -23,15 +37,17 @@ export class DistributedRuntime extends RegistryLevel {
   private readonly startedAt = performance.now();
 
   constructor(options: DistributedRuntimeOptions = {}) {
-    super(
-      new RuntimeState(
-        options.logger ?? console,
-        AUTO_LABELS,
-        options.workerId,
-        options.constLabels,
-      ),
-      [],
-    );
+    super(new RuntimeState(AUTO_LABELS, options), []);
+    // Registered now, so that its name is taken, but a vec without series is not in the scrape:
+    // it appears at the first overflow. No limit: its label values are metric names.
+    this.state.seriesOverflow = this.registerNamed(
+      SERIES_OVERFLOW_METRIC,
+      'counter',
+      true,
+      SERIES_OVERFLOW_HELP,
+      [SERIES_OVERFLOW_LABEL],
+      { maxSeries: Infinity },
+    ) as CounterVec;
     if (options.uptime !== false) {
       const uptime = this.createGauge(UPTIME_METRIC, UPTIME_HELP);
       this.addUpdateCallback(() => uptime.set(this.uptimeSeconds()));
@@ -71,16 +87,62 @@ export class DistributedRuntime extends RegistryLevel {
   protected override async externalFamilies(): Promise<ExternalFamily[]> {
     const families: ExternalFamily[] = [];
     for (const { registry, source } of this.state.registries) {
-      try {
-        const read = await readPromClientRegistry(registry, source, (message) =>
-          this.state.warn(message),
-        );
-        families.push(...read);
-        this.state.recovered(registry);
-      } catch (error) {
-        this.state.warn(readFailedMessage(source, error), registry);
-      }
+      families.push(...(await this.readRegistry(registry, source)));
     }
+    return families;
+  }
+
+  /**
+   * Collects every metric of a registry at once (as prom-client does), each on its own under the
+   * collect timeout, so one that throws or hangs is left out alone. When none could be read, the
+   * registry is reported as a whole.
+   */
+  private async readRegistry(
+    registry: PromClientRegistry,
+    source: string,
+  ): Promise<ExternalFamily[]> {
+    const { guard } = this.state;
+    let metrics: PromClientMetric[];
+    try {
+      metrics = registry.getMetricsAsArray();
+    } catch (error) {
+      this.state.warn(readFailedMessage(source, error), registry);
+      return [];
+    }
+    // Keyed by registry and name: a metric in two registries is collected with each one's labels.
+    const outcomes = await Promise.all(
+      metrics.map((metric) =>
+        guard.run(registry, () => collectPromClientMetric(registry, metric), metric.name),
+      ),
+    );
+    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.status !== 'done')) {
+      const first = outcomes[0];
+      this.state.warn(
+        first.status === 'failed'
+          ? readFailedMessage(source, first.error)
+          : readTimedOutMessage(source, guard.timeoutMs),
+        registry,
+      );
+      return [];
+    }
+    this.state.recovered(registry);
+    const families: ExternalFamily[] = [];
+    outcomes.forEach((outcome, i) => {
+      const metric = metrics[i];
+      if (outcome.status !== 'done') {
+        const why =
+          outcome.status === 'failed'
+            ? collectFailedReason(outcome.error)
+            : collectTimedOutReason(guard.timeoutMs);
+        this.state.warn(externalInvalidMessage(metric.name, source, why), metric);
+        return;
+      }
+      this.state.recovered(metric);
+      if (outcome.value === undefined) return;
+      const family = toExternalFamily(outcome.value, source);
+      if (typeof family === 'string') this.state.warn(family);
+      else families.push(family);
+    });
     return families;
   }
 

@@ -6,6 +6,7 @@ import {
   invalidBucketsMessage,
   invalidHelpMessage,
   invalidLabelValueMessage,
+  invalidMaxSeriesMessage,
   invalidUnitMessage,
   reservedLabelMessage,
 } from './core.messages';
@@ -29,6 +30,8 @@ export interface MetricShape {
   readonly constLabels: readonly (readonly [string, string])[];
   readonly buckets?: readonly number[];
   readonly unit?: string;
+  /** Vecs only, when given: the runtime's default applies otherwise. */
+  readonly maxSeries?: number;
 }
 
 const UNIT = /^[a-zA-Z0-9_]+$/;
@@ -89,6 +92,10 @@ export function buildShape(
     }
   }
 
+  if (opts.maxSeries !== undefined && !isSeriesLimit(opts.maxSeries)) {
+    throw new Error(invalidMaxSeriesMessage(name, opts.maxSeries));
+  }
+
   return {
     kind,
     vec,
@@ -97,7 +104,13 @@ export function buildShape(
     constLabels: constLabels.length === 0 ? NONE : Object.freeze(constLabels),
     buckets: kind === 'histogram' ? checkBuckets(name, opts.buckets ?? defaultBuckets) : undefined,
     unit,
+    maxSeries: vec ? opts.maxSeries : undefined,
   };
+}
+
+/** A series limit: a positive integer, or `Infinity` for none. */
+export function isSeriesLimit(value: unknown): value is number {
+  return value === Infinity || (Number.isSafeInteger(value) && (value as number) > 0);
 }
 
 function checkBuckets(name: string, buckets: unknown): readonly number[] {
@@ -135,6 +148,7 @@ export function sameShape(a: MetricShape, b: MetricShape): boolean {
     a.vec === b.vec &&
     a.help === b.help &&
     a.unit === b.unit &&
+    a.maxSeries === b.maxSeries &&
     sameList(a.labelNames, b.labelNames) &&
     sameList(a.buckets ?? [], b.buckets ?? []) &&
     a.constLabels.length === b.constLabels.length &&
@@ -157,6 +171,7 @@ export function describeShape(shape: MetricShape): string {
   }
   if (shape.buckets) parts.push(`buckets [${shape.buckets.join(', ')}]`);
   if (shape.unit) parts.push(`unit ${shape.unit}`);
+  if (shape.maxSeries !== undefined) parts.push(`maxSeries ${shape.maxSeries}`);
   return `${shape.kind}${shape.vec ? '_vec' : ''} (${parts.join(', ')})`;
 }
 

@@ -4,6 +4,7 @@ import {
   missingLabelMessage,
   unknownLabelMessage,
 } from './core.messages';
+import { OVERFLOW_LABEL_VALUE } from './core.constants';
 import type { Counter, IntCounter } from './counter';
 import { formatNumber } from './exposition-text';
 import type { Gauge, IntGauge } from './gauge';
@@ -15,12 +16,17 @@ type Node<S> = Map<string, Node<S> | S>;
 
 /**
  * A metric with variable labels. `withLabelValues(...)` / `with({...})` return the bound child,
- * created on first use and cached: keep it and call it on the hot path.
+ * created on first use and cached: keep it and call it on the hot path. Once it holds `maxSeries`
+ * children, new label sets get the one overflow child (every label `__overflow__`).
  */
 export class MetricVec<S> {
   private readonly root: Node<S> = new Map();
   private size = 0;
   private sorted: S[] | null = null;
+  /** Outside the maps and the count: the limit is exact, and the overflow child always fits. */
+  private overflowChild: S | undefined;
+  /** This metric's series of `dynamo_metrics_series_overflow_total`, from the first overflow on. */
+  private overflowCount: Counter | undefined;
 
   /** @internal */
   constructor(
@@ -28,21 +34,18 @@ export class MetricVec<S> {
     readonly labelNames: readonly string[],
     private readonly layout: LabelLayout,
     private readonly create: (labelText: string) => S,
+    /** Children it holds before new label sets overflow (`Infinity`: no limit). */
+    readonly maxSeries: number,
+    /** Called once, at the first overflow: reports it and returns the counter of overflows. */
+    private readonly onFull: (refused: readonly string[]) => Counter,
   ) {}
 
   /** The child for these label values, in the order of `labelNames`. */
   withLabelValues(...values: LabelValue[]): S {
     const strings = this.toStrings(values);
-    const parent = this.parentOf(strings);
     const leaf = strings.length === 0 ? '' : strings[strings.length - 1];
-    let child = parent.get(leaf) as S | undefined;
-    if (child === undefined) {
-      child = this.create(this.layout.build(strings));
-      parent.set(leaf, child);
-      this.size++;
-      this.sorted = null;
-    }
-    return child;
+    const child = this.parentOf(strings)?.get(leaf) as S | undefined;
+    return child === undefined ? this.add(strings, leaf) : child;
   }
 
   /** The child for these labels, by name. */
@@ -50,9 +53,15 @@ export class MetricVec<S> {
     return this.withLabelValues(...this.valuesOf(labels));
   }
 
-  /** Forgets the child with these label values; its series leaves the scrape. */
+  /** Forgets the child with these label values (the overflow child too); its series leaves the scrape. */
   remove(...values: LabelValue[]): boolean {
     const strings = this.toStrings(values);
+    if (isOverflowSet(strings)) {
+      if (this.overflowChild === undefined) return false;
+      this.overflowChild = undefined;
+      this.sorted = null;
+      return true;
+    }
     // The maps on the path, so that the ones left empty can be dropped too.
     const path: Node<S>[] = [this.root];
     for (let i = 0; i < strings.length - 1; i++) {
@@ -73,12 +82,13 @@ export class MetricVec<S> {
   reset(): void {
     this.root.clear();
     this.size = 0;
+    this.overflowChild = undefined;
     this.sorted = null;
   }
 
-  /** Number of children. */
+  /** Number of children, the overflow child included. */
   get seriesCount(): number {
-    return this.size;
+    return this.overflowChild === undefined ? this.size : this.size + 1;
   }
 
   /** @internal */
@@ -86,6 +96,9 @@ export class MetricVec<S> {
     if (this.sorted === null) {
       const found: { values: string[]; series: S }[] = [];
       this.collect(this.root, [], found);
+      if (this.overflowChild !== undefined) {
+        found.push({ values: this.overflowValues(), series: this.overflowChild });
+      }
       found.sort((a, b) => this.layout.compare(a.values, b.values));
       this.sorted = found.map((entry) => entry.series);
     }
@@ -101,8 +114,23 @@ export class MetricVec<S> {
     }
   }
 
-  /** The map that holds the child for these values, made on the way if missing. */
-  private parentOf(strings: readonly string[]): Node<S> {
+  /** The map that holds the child for these values, if there is one. */
+  private parentOf(strings: readonly string[]): Node<S> | undefined {
+    let node: Node<S> | undefined = this.root;
+    for (let i = 0; i < strings.length - 1 && node !== undefined; i++) {
+      node = node.get(strings[i]) as Node<S> | undefined;
+    }
+    return node;
+  }
+
+  // Off the hot path: runs only for a label set the vec does not hold. A refused set leaves
+  // nothing behind, not even an empty map.
+  private add(strings: string[], leaf: string): S {
+    if (isOverflowSet(strings)) return this.overflowSeries();
+    if (this.size >= this.maxSeries) {
+      (this.overflowCount ??= this.onFull(strings)).inc();
+      return this.overflowSeries();
+    }
     let node = this.root;
     for (let i = 0; i < strings.length - 1; i++) {
       let next = node.get(strings[i]) as Node<S> | undefined;
@@ -112,7 +140,25 @@ export class MetricVec<S> {
       }
       node = next;
     }
-    return node;
+    const child = this.create(this.layout.build(strings));
+    node.set(leaf, child);
+    this.size++;
+    this.sorted = null;
+    return child;
+  }
+
+  // Asking for the overflow label set itself gets the overflow child, never a second series
+  // with the same labels.
+  private overflowSeries(): S {
+    if (this.overflowChild === undefined) {
+      this.overflowChild = this.create(this.layout.build(this.overflowValues()));
+      this.sorted = null;
+    }
+    return this.overflowChild;
+  }
+
+  private overflowValues(): string[] {
+    return this.labelNames.map(() => OVERFLOW_LABEL_VALUE);
   }
 
   // Converts in place: `values` is the rest array of the call, ours to reuse.
@@ -142,6 +188,11 @@ export class MetricVec<S> {
       return value;
     });
   }
+}
+
+/** Every value is `__overflow__` (and there is at least one). */
+function isOverflowSet(strings: readonly string[]): boolean {
+  return strings.length > 0 && strings.every((value) => value === OVERFLOW_LABEL_VALUE);
 }
 
 export type CounterVec = MetricVec<Counter>;

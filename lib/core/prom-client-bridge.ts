@@ -7,8 +7,14 @@ import { toMetricType } from './sample-names';
 /** The part of a prom-client `Registry` the runtime uses (the global one or a user's). */
 export interface PromClientRegistry {
   getMetricsAsJSON(): Promise<PromClientMetricJson[]>;
-  getMetricsAsArray(): { name: string; type?: unknown }[];
+  getMetricsAsArray(): PromClientMetric[];
   getSingleMetric(name: string): unknown;
+}
+
+/** A metric as a prom-client registry lists it. */
+export interface PromClientMetric {
+  name: string;
+  type?: unknown;
 }
 
 /** prom-client's JSON form of one metric (its typings declare `type` as a numeric enum). */
@@ -37,45 +43,56 @@ export interface ExternalFamily {
 }
 
 /**
- * Reads a prom-client registry into families; labels sorted with `le`/`quantile` last. A family
- * that cannot be written validly (bad name, label or value) is left out and reported.
+ * Collects one metric of a prom-client registry, default labels applied, as `getMetricsAsJSON()`
+ * would. prom-client collects a registry all or nothing (one `Promise.all` over its metrics), so
+ * one metric whose `collect()` throws or hangs would cost all the others: its own
+ * `getMetricsAsJSON` is run on a view of the registry that lists only this metric. Picking the
+ * metric by name also serves a registry that lists everything regardless.
  */
-export async function readPromClientRegistry(
+export async function collectPromClientMetric(
   registry: PromClientRegistry,
+  metric: PromClientMetric,
+): Promise<PromClientMetricJson | undefined> {
+  const view: PromClientRegistry = Object.create(registry, {
+    getMetricsAsArray: { value: () => [metric] },
+  });
+  const collected = await registry.getMetricsAsJSON.call(view);
+  return collected.find((json) => json?.name === metric.name);
+}
+
+/**
+ * A collected metric as a family ready to render, labels sorted with `le`/`quantile` last; or,
+ * when it cannot be written validly (bad name, label or value), why not.
+ */
+export function toExternalFamily(
+  metric: PromClientMetricJson,
   source: string,
-  report: (message: string) => void,
-): Promise<ExternalFamily[]> {
-  const families: ExternalFamily[] = [];
-  for (const metric of await registry.getMetricsAsJSON()) {
-    const problem = checkMetric(metric);
-    if (problem) {
-      report(externalInvalidMessage(metric?.name, source, problem));
-      continue;
-    }
-    const values = metric.values ?? [];
-    families.push({
-      name: metric.name,
-      type: toMetricType(metric.type),
-      help: metric.help ?? '',
-      source,
-      samples: values.map((sample) => ({
-        metricName: sample.metricName === metric.name ? undefined : sample.metricName,
-        labelText: labelText(sortPairs({ ...sample.sharedLabels, ...sample.labels })),
-        value: sample.value,
-      })),
-      negative: values.some(
-        (sample) =>
-          (typeof sample.labels?.le === 'number' && sample.labels.le < 0) ||
-          (sample.metricName === metric.name + '_sum' && sample.value < 0),
-      ),
-    });
-  }
-  return families;
+): ExternalFamily | string {
+  const problem = checkMetric(metric);
+  if (problem) return externalInvalidMessage(metric?.name, source, problem);
+  const values = metric.values ?? [];
+  return {
+    name: metric.name,
+    type: toMetricType(metric.type),
+    help: metric.help ?? '',
+    source,
+    samples: values.map((sample) => ({
+      metricName: sample.metricName === metric.name ? undefined : sample.metricName,
+      labelText: labelText(sortPairs({ ...sample.sharedLabels, ...sample.labels })),
+      value: sample.value,
+    })),
+    negative: values.some(
+      (sample) =>
+        (typeof sample.labels?.le === 'number' && sample.labels.le < 0) ||
+        (sample.metricName === metric.name + '_sum' && sample.value < 0),
+    ),
+  };
 }
 
 function checkMetric(metric: PromClientMetricJson): string | undefined {
   if (typeof metric?.name !== 'string' || !isValidMetricName(metric.name)) return 'invalid name';
   if (metric.help !== undefined && typeof metric.help !== 'string') return 'help is not a string';
+  if (metric.values !== undefined && !Array.isArray(metric.values)) return 'values is not an array';
   for (const sample of metric.values ?? []) {
     if (typeof sample?.value !== 'number') return `a sample has the value ${String(sample?.value)}`;
     if (sample.metricName !== undefined && !isValidMetricName(sample.metricName)) {

@@ -1,7 +1,13 @@
 import { BucketLayout } from './bucket-layout';
 import { ByteWriter } from './byte-writer';
 import { COMPONENT_METRIC_PREFIX, DEFAULT_BUCKETS } from './core.constants';
-import { callbackFailedMessage, shapeConflictMessage, unknownFormatMessage } from './core.messages';
+import {
+  callbackFailedMessage,
+  callbackTimedOutMessage,
+  seriesLimitMessage,
+  shapeConflictMessage,
+  unknownFormatMessage,
+} from './core.messages';
 import { Counter, IntCounter } from './counter';
 import { renderExposition } from './exposition';
 import { Gauge, IntGauge } from './gauge';
@@ -157,13 +163,8 @@ export abstract class RegistryLevel implements MetricsRegistry {
     const raw: string[] = [];
     for (const level of levels) {
       for (const callback of level.expfmtCallbacks ?? []) {
-        try {
-          const text = await callback(format);
-          this.state.recovered(callback);
-          if (typeof text === 'string') raw.push(rawText(text));
-        } catch (error) {
-          this.state.warn(callbackFailedMessage('expfmt', error), callback);
-        }
+        const text = await this.runCallback('expfmt', callback, () => callback(format), format);
+        if (typeof text === 'string') raw.push(rawText(text));
       }
     }
 
@@ -197,17 +198,36 @@ export abstract class RegistryLevel implements MetricsRegistry {
         if (done.has(level)) continue;
         done.add(level);
         for (const callback of level.updateCallbacks ?? []) {
-          try {
-            await callback();
-            this.state.recovered(callback);
-          } catch (error) {
-            this.state.warn(callbackFailedMessage('update', error), callback);
-          }
+          await this.runCallback('update', callback, callback);
         }
       }
       levels = this.subtree();
     }
     return levels;
+  }
+
+  /**
+   * Runs a callback under the runtime's collect timeout; a failure or timeout is logged (once per
+   * callback until it works again) and gives `undefined`.
+   */
+  private async runCallback<T>(
+    kind: 'update' | 'expfmt',
+    callback: object,
+    call: () => T | PromiseLike<T>,
+    variant?: string,
+  ): Promise<T | undefined> {
+    const outcome = await this.state.guard.run(callback, call, variant);
+    if (outcome.status === 'done') {
+      this.state.recovered(callback);
+      return outcome.value;
+    }
+    this.state.warn(
+      outcome.status === 'failed'
+        ? callbackFailedMessage(kind, outcome.error)
+        : callbackTimedOutMessage(kind, this.state.guard.timeoutMs),
+      callback,
+    );
+    return undefined;
   }
 
   /** The child level called `name` (sanitized) from `cache`, made by `make` on first use. @internal */
@@ -244,7 +264,18 @@ export abstract class RegistryLevel implements MetricsRegistry {
     labelNames: readonly string[],
     opts: HistogramOptions,
   ): unknown {
-    const name = fullMetricName(rawName);
+    return this.registerNamed(fullMetricName(rawName), kind, vec, help, labelNames, opts);
+  }
+
+  /** Registers (or gets) a metric under `name` as given: the runtime's own need no prefix. @internal */
+  protected registerNamed(
+    name: string,
+    kind: MetricKind,
+    vec: boolean,
+    help: string,
+    labelNames: readonly string[],
+    opts: HistogramOptions,
+  ): unknown {
     const shape = buildShape(
       name,
       kind,
@@ -274,12 +305,26 @@ export abstract class RegistryLevel implements MetricsRegistry {
     const fixed = [...this.state.globalLabels, ...this.autoLabels, ...shape.constLabels];
     const layout = new LabelLayout(fixed, shape.labelNames);
     const create = seriesFactory(name, kind, shape);
-    const metric = vec
-      ? new MetricVec(name, shape.labelNames, layout, create)
-      : create(layout.build([]));
+    const metric = vec ? this.vec(name, shape, layout, create) : create(layout.build([]));
     this.metrics.set(name, new RegisteredMetric(name, shape, metric as never));
     this.state.addFamily(name, shape, this.description);
     return metric;
+  }
+
+  private vec(
+    name: string,
+    shape: MetricShape,
+    layout: LabelLayout,
+    create: SeriesFactory,
+  ): MetricVec<SeriesIdentity> {
+    const limit = shape.maxSeries ?? this.state.maxSeriesPerMetric;
+    // Called once per vec, at its first overflow: the warning is logged once.
+    const onFull = (refused: readonly string[]) => {
+      const labels = shape.labelNames.map((label, i) => [label, refused[i]] as const);
+      this.state.warn(seriesLimitMessage(name, this.description, limit, labels));
+      return this.state.seriesOverflow.withLabelValues(name);
+    };
+    return new MetricVec(name, shape.labelNames, layout, create, limit, onFull);
   }
 }
 

@@ -1,21 +1,38 @@
 import { ByteWriter } from './byte-writer';
-import { WORKER_ID_LABEL } from './core.constants';
+import { CollectGuard } from './collect-guard';
+import {
+  DEFAULT_COLLECT_TIMEOUT_MS,
+  DEFAULT_MAX_SERIES_PER_METRIC,
+  MAX_TIMEOUT_MS,
+  SERIES_OVERFLOW_LABEL,
+  WORKER_ID_LABEL,
+} from './core.constants';
 import {
   duplicateLabelMessage,
   externalConflictMessage,
   familyConflictMessage,
   includeConflictMessage,
+  invalidCollectTimeoutMessage,
   invalidLabelValueMessage,
+  invalidMaxSeriesPerMetricMessage,
   invalidWorkerIdMessage,
   namespacePathConflictMessage,
   runtimeLabelReservedMessage,
   sampleNameConflictMessage,
+  seriesOverflowLabelReservedMessage,
 } from './core.messages';
 import { compareUtf8 } from './exposition-text';
-import type { ConstLabels } from './interfaces/metric-options.interface';
-import { assertValidLabelName } from './naming';
+import type { DistributedRuntimeOptions } from './interfaces/distributed-runtime-options.interface';
 import type { MetricsLogger } from './interfaces/exposition.interface';
-import { describeShape, metricType, sameFamily, type MetricShape } from './metric-shape';
+import type { CounterVec } from './metric-vec';
+import { assertValidLabelName } from './naming';
+import {
+  describeShape,
+  isSeriesLimit,
+  metricType,
+  sameFamily,
+  type MetricShape,
+} from './metric-shape';
 import type { PromClientRegistry } from './prom-client-bridge';
 import { sampleNames, toMetricType } from './sample-names';
 
@@ -33,18 +50,41 @@ export class RuntimeState {
   readonly reservedLabels: readonly string[];
   /** Shared by every scrape of this runtime; each render is one synchronous step. */
   readonly writer = new ByteWriter();
+  /** The default series limit of a vec. */
+  readonly maxSeriesPerMetric: number;
+  /** Bounds every callback and prom-client metric of a scrape by `collectTimeoutMs`. */
+  readonly guard: CollectGuard;
+  /** `dynamo_metrics_series_overflow_total`: the runtime registers it on its own level. */
+  seriesOverflow!: CounterVec;
+  private readonly logger: MetricsLogger;
   /** Sample name → the family that writes it. */
   private readonly samples = new Map<string, string>();
   private readonly namespacePaths = new Map<string, string>();
   /** The last warning per source (a callback, a registry, a message), so repeats are not logged. */
   private readonly warnings = new Map<unknown, string>();
 
-  constructor(
-    private readonly logger: MetricsLogger,
-    autoLabels: readonly string[],
-    workerId: string | number | bigint | undefined,
-    constLabels: ConstLabels = [],
-  ) {
+  constructor(autoLabels: readonly string[], options: DistributedRuntimeOptions) {
+    // Only `undefined` gives a default: a `null` from a config file is a mistake to report.
+    const {
+      workerId,
+      constLabels = [],
+      maxSeriesPerMetric = DEFAULT_MAX_SERIES_PER_METRIC,
+      collectTimeoutMs = DEFAULT_COLLECT_TIMEOUT_MS,
+    } = options;
+    this.logger = options.logger ?? console;
+    if (!isSeriesLimit(maxSeriesPerMetric)) {
+      throw new Error(invalidMaxSeriesPerMetricMessage(maxSeriesPerMetric));
+    }
+    this.maxSeriesPerMetric = maxSeriesPerMetric;
+    // Node fires a longer timeout at once.
+    const validTimeout =
+      collectTimeoutMs === Infinity ||
+      (Number.isSafeInteger(collectTimeoutMs) &&
+        collectTimeoutMs > 0 &&
+        collectTimeoutMs <= MAX_TIMEOUT_MS);
+    if (!validTimeout) throw new Error(invalidCollectTimeoutMessage(collectTimeoutMs));
+    this.guard = new CollectGuard(collectTimeoutMs);
+
     const id = workerId === undefined ? undefined : formatWorkerId(workerId);
     const global: (readonly [string, string])[] = id === undefined ? [] : [[WORKER_ID_LABEL, id]];
     const reserved = [...autoLabels, WORKER_ID_LABEL, 'le'];
@@ -53,6 +93,8 @@ export class RuntimeState {
     for (const [label, value] of pairs as (readonly [unknown, unknown])[]) {
       assertValidLabelName(label);
       if (reserved.includes(label)) throw new Error(runtimeLabelReservedMessage(label));
+      if (label === SERIES_OVERFLOW_LABEL)
+        throw new Error(seriesOverflowLabelReservedMessage(label));
       if (own.some(([name]) => name === label)) throw new Error(duplicateLabelMessage(label));
       if (typeof value !== 'string') throw new Error(invalidLabelValueMessage(label, value));
       own.push([label, value]);

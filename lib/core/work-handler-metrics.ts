@@ -36,6 +36,7 @@ export class WorkHandlerMetrics {
   readonly responseBytes: IntCounter;
   readonly errors: IntCounterVec;
   readonly cancellations: IntCounter;
+  /** Dynamo's types, bound up front. */
   private readonly errorChildren = new Map<string, Counter>();
 
   constructor(endpoint: Endpoint, options: WorkHandlerMetricsOptions = {}) {
@@ -80,13 +81,11 @@ export class WorkHandlerMetrics {
       this.errorChildren.set(type, this.errors.withLabelValues(type));
   }
 
-  /** Counts one error of `type` (Dynamo's types are bound up front; others on first use). */
+  /**
+   * Counts one error of `type`. Dynamo's types are bound up front; others are looked up in the
+   * vec, which caches them up to its series limit (a type may come from a request).
+   */
   error(type: string): void {
-    let child = this.errorChildren.get(type);
-    if (child === undefined) {
-      child = this.errors.withLabelValues(type);
-      this.errorChildren.set(type, child);
-    }
-    child.inc();
+    (this.errorChildren.get(type) ?? this.errors.withLabelValues(type)).inc();
   }
 }

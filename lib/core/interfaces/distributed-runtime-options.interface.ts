@@ -18,4 +18,17 @@ export interface DistributedRuntimeOptions {
   uptime?: boolean;
   /** Receives problems that do not throw (failed callbacks, late name clashes). Default `console`. */
   logger?: MetricsLogger;
+  /**
+   * The series a vec holds before new label sets go to its one overflow series (every label
+   * `__overflow__`), counted in `dynamo_metrics_series_overflow_total`: a positive integer, or
+   * `Infinity` for no limit. A metric's `maxSeries` overrides it. Default `10000`.
+   */
+  maxSeriesPerMetric?: number;
+  /**
+   * How long each update callback, expfmt callback and included prom-client metric may take per
+   * scrape, in milliseconds; one that takes longer is left out of that scrape, and of later ones
+   * until it settles. A positive integer up to 2147483647, or `Infinity` to wait for ever.
+   * Default `2000`.
+   */
+  collectTimeoutMs?: number;
 }

@@ -8,6 +8,11 @@ export interface MetricOptions {
   constLabels?: ConstLabels;
   /** OpenMetrics unit (`seconds`, `bytes`, ...); the name must end with `_<unit>`. */
   unit?: string;
+  /**
+   * Vecs only: the series this metric holds before new label sets go to its overflow series
+   * (a positive integer, or `Infinity`). Default: the runtime's `maxSeriesPerMetric`.
+   */
+  maxSeries?: number;
 }
 
 /** Options of `createHistogram` / `createHistogramVec`. */
