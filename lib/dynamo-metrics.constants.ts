@@ -22,3 +22,9 @@ export const FASTIFY_ROUTE_CONFIG_METADATA = '__fastify_route_config__';
 
 /** Metadata key of `@Timed()`. Not exported from the package. */
 export const TIMED_METADATA = 'DYNAMO_METRICS:TIMED';
+
+/** Token of the scrape's credential check (a `ScrapeGate`). Not exported from the package. */
+export const SCRAPE_GATE = 'DYNAMO_METRICS:SCRAPE_GATE';
+
+/** Token of the system status server's resolved settings. Not exported from the package. */
+export const SYSTEM_CONFIG = 'DYNAMO_METRICS:SYSTEM_CONFIG';

@@ -36,6 +36,8 @@ const requestIndexes = new WeakMap<object, Map<string, number>>();
 export class DynamoMetricsExplorer implements OnModuleInit {
   private readonly logger = new Logger('DynamoMetrics');
   private timed = false;
+  /** `dynamo_endpoint` of every instrumented handler: what the health reports. */
+  readonly endpointNames = new Set<string>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -133,6 +135,7 @@ export class DynamoMetricsExplorer implements OnModuleInit {
       );
       Reflect.defineMetadata(WORK_HANDLER_METRICS, metrics, wrapped);
       instance[methodName] = wrapped;
+      this.endpointNames.add(level.name);
       count++;
     }
     return count;

@@ -8,10 +8,14 @@ import {
   MODULE_OPTIONS_TOKEN,
   OPTIONS_TYPE,
 } from './dynamo-metrics.module-definition';
-import { levelProviders, runtimeProvider } from './dynamo-metrics.providers';
+import { levelProviders, runtimeProvider, systemProviders } from './dynamo-metrics.providers';
 import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
 import { HttpInstrumentation } from './http/http-instrumentation';
 import { MetricsRoute } from './metrics-route';
+import { ScrapeAccess } from './scrape-access';
+import { SystemStatusHost } from './system-status.host';
+import { SystemHealth } from './system/system-health';
+import { SystemStatusServer } from './system/system-status-server';
 
 /**
  * Dynamo's metrics for a Nest app: a `DistributedRuntime` per app, injectable levels, and the
@@ -55,11 +59,16 @@ function withProviders(module: DynamicModule): DynamicModule {
       DynamoMetricsExplorer,
       HttpInstrumentation,
       MetricsRoute,
+      ScrapeAccess,
+      ...systemProviders,
+      SystemStatusHost,
       ...levels,
     ],
     exports: [
       ...(module.exports ?? []),
       DistributedRuntime,
+      SystemHealth,
+      SystemStatusServer,
       MODULE_OPTIONS_TOKEN,
       ...levels.map((provider) => (provider as { provide: string | symbol }).provide),
     ],

@@ -3,10 +3,24 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { DistributedRuntime } from './core/distributed-runtime';
 import type { RegistryLevel } from './core/registry-level';
 import { levelRequests, type LevelRequest } from './decorators/inject-level.decorator';
-import { DEFAULT_METRICS_PROBE, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
+import {
+  DEFAULT_METRICS_PROBE,
+  DEFAULT_NAMESPACE,
+  SCRAPE_GATE,
+  SYSTEM_CONFIG,
+} from './dynamo-metrics.constants';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from './interfaces';
+import { ScrapeAccess } from './scrape-access';
+import { ScrapeGate } from './system/scrape-gate';
+import {
+  resolveCredentials,
+  resolveSystemConfig,
+  type SystemServerConfig,
+} from './system/system-config';
+import { SystemHealth } from './system/system-health';
+import { SystemStatusServer } from './system/system-status-server';
 
 /** One runtime per application instance: two apps in one process never share series. */
 export const runtimeProvider: Provider = {
@@ -21,6 +35,8 @@ export function createRuntime(options: DynamoMetricsModuleOptions): DistributedR
     workerId: options.workerId,
     constLabels: options.constLabels,
     uptime: options.uptime,
+    maxSeriesPerMetric: options.maxSeriesPerMetric,
+    collectTimeoutMs: options.collectTimeoutMs,
     logger: options.logger ?? { warn: (message) => logger.warn(message) },
   });
   // Default metrics are per process: collected once into prom-client's global registry.
@@ -71,3 +87,58 @@ function resolveLevel(
       return namespace(request.namespace).component(request.component).endpoint(request.endpoint);
   }
 }
+
+/** The system status server's settings, its health, the server itself, and the scrape's gate. */
+export const systemProviders: Provider[] = [
+  {
+    provide: SYSTEM_CONFIG,
+    useFactory: (options: DynamoMetricsModuleOptions) => {
+      const logger = new Logger('DynamoMetrics');
+      return resolveSystemConfig(options.system, process.env, (message) => logger.warn(message));
+    },
+    inject: [MODULE_OPTIONS_TOKEN],
+  },
+  {
+    provide: SystemHealth,
+    useFactory: (config: SystemServerConfig, runtime: DistributedRuntime) =>
+      new SystemHealth({
+        startingStatus: config.startingHealthStatus,
+        useEndpointHealthStatus: config.useEndpointHealthStatus,
+        uptimeSeconds: () => runtime.uptimeSeconds(),
+      }),
+    inject: [SYSTEM_CONFIG, DistributedRuntime],
+  },
+  {
+    provide: SCRAPE_GATE,
+    useFactory: (options: DynamoMetricsModuleOptions) => {
+      const logger = new Logger('DynamoMetrics');
+      return new ScrapeGate(
+        resolveCredentials(options.auth),
+        options.auth?.guard !== undefined,
+        (message) => logger.error(message),
+      );
+    },
+    inject: [MODULE_OPTIONS_TOKEN],
+  },
+  {
+    provide: SystemStatusServer,
+    useFactory: (
+      config: SystemServerConfig,
+      health: SystemHealth,
+      runtime: DistributedRuntime,
+      gate: ScrapeGate,
+      access: ScrapeAccess,
+    ) => {
+      const logger = new Logger('DynamoMetrics');
+      return new SystemStatusServer({
+        config,
+        health,
+        scrape: (format) => runtime.prometheusExpfmtBytes(format),
+        gate: gate.enabled ? gate : undefined,
+        guardOf: (request, response) => access.guardCall(request, response),
+        error: (message) => logger.error(message),
+      });
+    },
+    inject: [SYSTEM_CONFIG, SystemHealth, DistributedRuntime, SCRAPE_GATE, ScrapeAccess],
+  },
+];

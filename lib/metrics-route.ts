@@ -6,11 +6,21 @@ import { DEFAULT_METRICS_PATH } from './dynamo-metrics.constants';
 import { scrapeFailedMessage } from './dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from './interfaces';
+import { ScrapeAccess } from './scrape-access';
 
 /** What the route handlers need of a request and a response, on either adapter. */
 interface Exchange {
   accept: string | undefined;
-  send(status: number, contentType: string, body: Buffer | string): void;
+  authorization: string | string[] | undefined;
+  /** The adapter's own request and response, as a guard sees them. */
+  request: unknown;
+  response: unknown;
+  send(
+    status: number,
+    contentType: string,
+    body: Buffer | string,
+    headers?: Record<string, string>,
+  ): void;
 }
 
 /**
@@ -27,6 +37,7 @@ export class MetricsRoute {
     private readonly adapterHost: HttpAdapterHost,
     private readonly config: ApplicationConfig,
     private readonly runtime: DistributedRuntime,
+    private readonly access: ScrapeAccess,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
   ) {}
 
@@ -43,20 +54,42 @@ export class MetricsRoute {
       instance.get(this.path, (request: FastifyRequestLike, reply: FastifyReplyLike) =>
         this.serve({
           accept: request.headers.accept,
-          send: (status, type, body) => reply.code(status).header('content-type', type).send(body),
+          authorization: request.headers.authorization,
+          request,
+          response: reply,
+          send: (status, type, body, headers = {}) =>
+            reply.code(status).headers(headers).header('content-type', type).send(body),
         }),
       );
     } else {
       instance.get(this.path, (request: NodeRequestLike, response: ExpressResponseLike) =>
         this.serve({
           accept: request.headers.accept,
-          send: (status, type, body) => response.status(status).set('content-type', type).end(body),
+          authorization: request.headers.authorization,
+          request,
+          response,
+          send: (status, type, body, headers = {}) =>
+            response.status(status).set(headers).set('content-type', type).end(body),
         }),
       );
     }
   }
 
   private async serve(exchange: Exchange): Promise<void> {
+    if (this.access.enabled) {
+      const denial = await this.access.check(
+        exchange.authorization,
+        exchange.request,
+        exchange.response,
+      );
+      if (denial)
+        return exchange.send(
+          denial.status,
+          denial.headers['content-type'],
+          denial.body,
+          denial.headers,
+        );
+    }
     const format = negotiateFormat(exchange.accept);
     try {
       const body = await this.runtime.prometheusExpfmtBytes(format);
@@ -75,18 +108,20 @@ function fullPath(prefix: string, path: string): string {
 }
 
 interface NodeRequestLike {
-  headers: { accept?: string };
+  headers: { accept?: string; authorization?: string };
 }
 interface FastifyRequestLike {
-  headers: { accept?: string };
+  headers: { accept?: string; authorization?: string };
 }
 interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   header(name: string, value: string): FastifyReplyLike;
+  headers(values: Record<string, string>): FastifyReplyLike;
   send(body: Buffer | string): unknown;
 }
 interface ExpressResponseLike {
   status(status: number): ExpressResponseLike;
   set(name: string, value: string): ExpressResponseLike;
+  set(values: Record<string, string>): ExpressResponseLike;
   end(body: Buffer | string): unknown;
 }

@@ -1,7 +1,12 @@
+import type { CanActivate, Type } from '@nestjs/common';
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConstLabels } from '../core/interfaces/metric-options.interface';
 import type { PromClientRegistry } from '../core/prom-client-bridge';
+import type {
+  ScrapeCredentials,
+  SystemServerOptions,
+} from '../system/interfaces/system-server-options.interface';
 
 /** Where a handler's exception happened, for an {@link ErrorTypeMapper}. */
 export interface ErrorTypeContext {
@@ -23,6 +28,19 @@ export interface DynamoMetricsBuckets {
   requestDuration?: readonly number[];
   /** `@Timed()` histograms without buckets of their own. Default `DEFAULT_BUCKETS` (0.005 … 10 s). */
   timed?: readonly number[];
+}
+
+/**
+ * What `/metrics` requires, on the app's port and the system status server's: credentials
+ * (from here or the environment), a guard, or both. Wrong or missing ones get `401`.
+ */
+export interface DynamoMetricsAuthOptions extends ScrapeCredentials {
+  /**
+   * A Nest guard (an instance, or a class the module instantiates with its dependencies) run
+   * after the credentials: `false` → `401`; an `HttpException` keeps its status. On the system
+   * status server its request is the raw Node request.
+   */
+  guard?: CanActivate | Type<CanActivate>;
 }
 
 /** Options of `DynamoMetricsModule.forRoot()` / `forRootAsync()`. */
@@ -61,4 +79,16 @@ export interface DynamoMetricsModuleOptions {
   errorType?: ErrorTypeMapper;
   /** Receives what the metrics core reports instead of throwing. Default: Nest's `Logger`. */
   logger?: MetricsLogger;
+  /** Series per vec before new label sets go to its overflow series; `Infinity` for no limit. Default `10000`. */
+  maxSeriesPerMetric?: number;
+  /** How long each scrape callback and included prom-client metric may take, in ms. Default `2000`. */
+  collectTimeoutMs?: number;
+  /**
+   * The system status server (Dynamo's `/metrics`, `/health`, `/live` on a port of their own).
+   * Every setting falls back to Dynamo's `DYN_SYSTEM_*` environment variable. Off by default
+   * (`port: -1`).
+   */
+  system?: SystemServerOptions;
+  /** Protects `/metrics` on both ports. None by default (credentials may come from the environment). */
+  auth?: DynamoMetricsAuthOptions;
 }

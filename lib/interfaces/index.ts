@@ -1,4 +1,5 @@
 export type {
+  DynamoMetricsAuthOptions,
   DynamoMetricsBuckets,
   DynamoMetricsModuleOptions,
   ErrorTypeContext,

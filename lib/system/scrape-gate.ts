@@ -1,0 +1,112 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ScrapeCredentials } from './interfaces/system-server-options.interface';
+import { authorizeFailedMessage, invalidSettingMessage } from './system.messages';
+
+/** Why a scrape was refused: what to answer instead of the metrics. */
+export interface ScrapeDenial {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A user's check of a scrape request, after the credentials (a Nest guard, adapted). */
+export type ScrapeGuardCall = () => boolean | Promise<boolean>;
+
+/**
+ * Decides whether a request may read `/metrics`: the configured credentials (a bearer token or
+ * basic auth, either accepted), then the user's guard. Secrets are compared as SHA-256 digests
+ * with `timingSafeEqual`, so neither their length nor their content shows in the time taken.
+ */
+export class ScrapeGate {
+  private readonly token: Buffer | undefined;
+  private readonly basic: Buffer | undefined;
+  private readonly challenge: string;
+
+  constructor(
+    credentials: ScrapeCredentials | undefined,
+    /** Whether a user guard runs too (it is passed to {@link check} per request). */
+    private readonly guarded: boolean,
+    private readonly report: (message: string) => void,
+  ) {
+    this.token =
+      credentials?.bearerToken === undefined ? undefined : digest(credentials.bearerToken);
+    if (credentials?.username !== undefined) {
+      if (credentials.username.includes(':'))
+        throw new Error(
+          invalidSettingMessage(
+            'auth.username',
+            credentials.username,
+            "a basic auth user name cannot contain ':'",
+          ),
+        );
+      this.basic = digest(`${credentials.username}:${credentials.password}`);
+    }
+    const challenges: string[] = [];
+    if (this.token) challenges.push('Bearer realm="metrics"');
+    if (this.basic) challenges.push('Basic realm="metrics", charset="UTF-8"');
+    this.challenge = challenges.join(', ');
+  }
+
+  /** Whether any check is configured. */
+  get enabled(): boolean {
+    return this.token !== undefined || this.basic !== undefined || this.guarded;
+  }
+
+  /** `undefined` when the scrape may go ahead, else what to answer. */
+  async check(
+    authorization: string | string[] | undefined,
+    guard?: ScrapeGuardCall,
+  ): Promise<ScrapeDenial | undefined> {
+    if ((this.token || this.basic) && !this.credentialsMatch(authorization)) return this.refuse();
+    if (!guard) return undefined;
+    try {
+      return (await guard()) === true ? undefined : this.refuse();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== undefined)
+        return { status, body: messageOf(error), headers: { 'content-type': TEXT } };
+      this.report(authorizeFailedMessage(error));
+      return this.refuse();
+    }
+  }
+
+  private credentialsMatch(authorization: string | string[] | undefined): boolean {
+    if (typeof authorization !== 'string') return false;
+    const space = authorization.indexOf(' ');
+    if (space < 0) return false;
+    const scheme = authorization.slice(0, space).toLowerCase();
+    const value = authorization.slice(space + 1).trim();
+    if (scheme === 'bearer' && this.token) return same(digest(value), this.token);
+    if (scheme === 'basic' && this.basic)
+      return same(digest(Buffer.from(value, 'base64').toString('utf8')), this.basic);
+    return false;
+  }
+
+  private refuse(): ScrapeDenial {
+    const headers: Record<string, string> = { 'content-type': TEXT };
+    if (this.challenge) headers['www-authenticate'] = this.challenge;
+    return { status: 401, body: 'Unauthorized', headers };
+  }
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+function same(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(a, b);
+}
+
+/** The status of an `HttpException` a guard threw (duck-typed: this file stays free of Nest). */
+function statusOf(error: unknown): number | undefined {
+  const getStatus = (error as { getStatus?: unknown } | null)?.getStatus;
+  if (typeof getStatus !== 'function') return undefined;
+  const status: unknown = getStatus.call(error);
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error && error.message ? error.message : 'Unauthorized';
+}

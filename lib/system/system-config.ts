@@ -1,0 +1,165 @@
+import type { HealthStatus } from './system-health';
+import type {
+  ScrapeCredentials,
+  SystemServerOptions,
+} from './interfaces/system-server-options.interface';
+import {
+  deprecatedEnabledMessage,
+  invalidEndpointListMessage,
+  invalidPathMessage,
+  invalidPortMessage,
+  invalidSettingMessage,
+  invalidWindowMessage,
+} from './system.messages';
+
+/** Dynamo's environment variables of the system status server. */
+export const SYSTEM_ENV = {
+  port: 'DYN_SYSTEM_PORT',
+  host: 'DYN_SYSTEM_HOST',
+  healthPath: 'DYN_SYSTEM_HEALTH_PATH',
+  livePath: 'DYN_SYSTEM_LIVE_PATH',
+  startingHealthStatus: 'DYN_SYSTEM_STARTING_HEALTH_STATUS',
+  useEndpointHealthStatus: 'DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS',
+  enabled: 'DYN_SYSTEM_ENABLED',
+} as const;
+
+/** Environment variables of the scrape's credentials (this package's, not Dynamo's). */
+export const CREDENTIALS_ENV = {
+  bearerToken: 'DYNAMO_METRICS_BEARER_TOKEN',
+  username: 'DYNAMO_METRICS_USERNAME',
+  password: 'DYNAMO_METRICS_PASSWORD',
+} as const;
+
+/** Dynamo's defaults, and ours for what Dynamo does not have. */
+export const SYSTEM_DEFAULTS = {
+  port: -1,
+  host: '0.0.0.0',
+  healthPath: '/health',
+  livePath: '/live',
+  startingHealthStatus: 'notready' as HealthStatus,
+  shutdownScrapeWindowMs: 5000,
+} as const;
+
+/** Every setting decided: options first, then the environment, then the defaults. */
+export type SystemServerConfig = Required<SystemServerOptions>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The system status server's settings from `options`, else Dynamo's environment variables, else
+ * Dynamo's defaults. Throws on a value that is not valid, naming it and where it came from.
+ */
+export function resolveSystemConfig(
+  options: SystemServerOptions = {},
+  env: Env = process.env,
+  warn: (message: string) => void = () => {},
+): SystemServerConfig {
+  if (env[SYSTEM_ENV.enabled] !== undefined)
+    warn(deprecatedEnabledMessage(env[SYSTEM_ENV.enabled]!, SYSTEM_ENV.port));
+  const setting = <K extends keyof typeof SYSTEM_ENV>(key: K) =>
+    env[SYSTEM_ENV[key]] === undefined || env[SYSTEM_ENV[key]]!.trim() === ''
+      ? undefined
+      : env[SYSTEM_ENV[key]]!.trim();
+
+  const port = options.port ?? parsePort(setting('port'));
+  if (!Number.isInteger(port) || port < -1 || port > 65535)
+    throw new Error(
+      invalidPortMessage(options.port === undefined ? SYSTEM_ENV.port : 'system.port', port),
+    );
+  const startingHealthStatus =
+    options.startingHealthStatus ?? parseStatus(setting('startingHealthStatus'));
+  if (startingHealthStatus !== 'ready' && startingHealthStatus !== 'notready')
+    throw new Error(
+      invalidSettingMessage(
+        'system.startingHealthStatus',
+        startingHealthStatus,
+        "use 'ready' or 'notready'",
+      ),
+    );
+  const window = options.shutdownScrapeWindowMs ?? SYSTEM_DEFAULTS.shutdownScrapeWindowMs;
+  if (!Number.isFinite(window) || window < 0) throw new Error(invalidWindowMessage(window));
+  return {
+    port,
+    host: options.host ?? setting('host') ?? SYSTEM_DEFAULTS.host,
+    healthPath: checkPath(
+      'healthPath',
+      options.healthPath ?? setting('healthPath') ?? SYSTEM_DEFAULTS.healthPath,
+    ),
+    livePath: checkPath(
+      'livePath',
+      options.livePath ?? setting('livePath') ?? SYSTEM_DEFAULTS.livePath,
+    ),
+    startingHealthStatus,
+    useEndpointHealthStatus: checkEndpoints(
+      options.useEndpointHealthStatus ?? parseEndpoints(setting('useEndpointHealthStatus')),
+    ),
+    shutdownScrapeWindowMs: window,
+  };
+}
+
+/** The scrape's credentials from `options`, else the environment; `undefined` when none are set. */
+export function resolveCredentials(
+  options: ScrapeCredentials = {},
+  env: Env = process.env,
+): ScrapeCredentials | undefined {
+  const pick = (key: keyof ScrapeCredentials) => {
+    const value = options[key] ?? env[CREDENTIALS_ENV[key]];
+    return value === '' ? undefined : value;
+  };
+  const bearerToken = pick('bearerToken');
+  const username = pick('username');
+  const password = pick('password');
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? 'username' : 'password';
+    throw new Error(
+      invalidSettingMessage(
+        `auth.${missing}`,
+        undefined,
+        `basic auth needs both a username and a password (option auth.${missing} or ${CREDENTIALS_ENV[missing]})`,
+      ),
+    );
+  }
+  if (bearerToken === undefined && username === undefined) return undefined;
+  return { bearerToken, username, password };
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined) return SYSTEM_DEFAULTS.port;
+  if (!/^-?\d+$/.test(raw)) throw new Error(invalidPortMessage(SYSTEM_ENV.port, raw));
+  return Number(raw);
+}
+
+function parseStatus(raw: string | undefined): HealthStatus {
+  if (raw === undefined) return SYSTEM_DEFAULTS.startingHealthStatus;
+  const status = raw.toLowerCase();
+  if (status !== 'ready' && status !== 'notready')
+    throw new Error(
+      invalidSettingMessage(SYSTEM_ENV.startingHealthStatus, raw, "use 'ready' or 'notready'"),
+    );
+  return status;
+}
+
+function parseEndpoints(raw: string | undefined): readonly string[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(invalidEndpointListMessage(SYSTEM_ENV.useEndpointHealthStatus, raw));
+  }
+  if (!Array.isArray(parsed) || !parsed.every((name) => typeof name === 'string'))
+    throw new Error(invalidEndpointListMessage(SYSTEM_ENV.useEndpointHealthStatus, raw));
+  return parsed as string[];
+}
+
+function checkEndpoints(names: readonly string[]): readonly string[] {
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name !== ''))
+    throw new Error(invalidEndpointListMessage('system.useEndpointHealthStatus', names));
+  return Object.freeze([...names]);
+}
+
+function checkPath(name: string, path: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path))
+    throw new Error(invalidPathMessage(name, path));
+  return path;
+}

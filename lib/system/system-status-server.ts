@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExpositionFormat } from '../core/interfaces/exposition.interface';
+import { contentTypeOf, negotiateFormat } from '../core/negotiate-format';
+import type { ScrapeGate, ScrapeGuardCall } from './scrape-gate';
+import type { SystemServerConfig } from './system-config';
+import type { SystemHealth } from './system-health';
+import { listenFailedMessage, systemScrapeFailedMessage } from './system.messages';
+
+/** What the system status server needs around it. */
+export interface SystemStatusServerDeps {
+  config: SystemServerConfig;
+  health: SystemHealth;
+  /** The process's whole scrape (the runtime's `prometheusExpfmtBytes`). */
+  scrape: (format: ExpositionFormat) => Promise<Buffer>;
+  /** Protects `/metrics`; none when absent. */
+  gate?: ScrapeGate;
+  /** The user's guard for one request, if any. */
+  guardOf?: (request: IncomingMessage, response: ServerResponse) => ScrapeGuardCall | undefined;
+  /** Told about failed scrapes (the scraper only sees `Failed to get metrics`). */
+  error: (message: string) => void;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/**
+ * Dynamo's system status server: `GET /metrics`, the health and live probes, and
+ * `404 Route not found` for anything else, on its own port. A known path asked with another
+ * method than GET or HEAD gets `405` with `Allow`, as Dynamo's server (axum) answers.
+ */
+export class SystemStatusServer {
+  private server: Server | undefined;
+  private boundPort: number | undefined;
+  /** Scrapes of `/metrics` started so far: a scrape answers a waiter only if it started after it. */
+  private scrapesStarted = 0;
+  private readonly scrapeWaiters: { after: number; done: () => void }[] = [];
+
+  constructor(private readonly deps: SystemStatusServerDeps) {}
+
+  /** Listens on the configured host and port (`0`: a free one). Rejects naming both if it cannot. */
+  async start(): Promise<void> {
+    const { host, port } = this.deps.config;
+    const server = createServer((request, response) => this.handle(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(new Error(listenFailedMessage(host, port, error))));
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+  }
+
+  /** The bound port, once started. */
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  /** `http://<host>:<port>` once started (the bind address as configured). */
+  get url(): string | undefined {
+    if (this.boundPort === undefined) return undefined;
+    const host = this.deps.config.host.includes(':')
+      ? `[${this.deps.config.host}]`
+      : this.deps.config.host;
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  /** Resolves once a scrape of `/metrics` that started after this call was answered, or after `ms`. */
+  waitForScrape(ms: number): Promise<void> {
+    if (ms <= 0 || !this.server) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiters = this.scrapeWaiters;
+      const waiter = { after: this.scrapesStarted, done };
+      const timer = setTimeout(done, ms);
+      waiters.push(waiter);
+      function done() {
+        clearTimeout(timer);
+        const at = waiters.indexOf(waiter);
+        if (at >= 0) waiters.splice(at, 1);
+        resolve();
+      }
+    });
+  }
+
+  /** Stops listening, lets requests being answered finish, and drops idle keep-alive connections. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const { healthPath, livePath } = this.deps.config;
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    const known = path === '/metrics' || path === healthPath || path === livePath;
+    if (!known) return send(response, request, 404, TEXT, 'Route not found');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return send(response, request, 405, TEXT, 'Method Not Allowed', { allow: 'GET, HEAD' });
+    if (path === '/metrics') {
+      void this.metrics(request, response);
+      return;
+    }
+    const ready = this.deps.health.isReady();
+    send(
+      response,
+      request,
+      ready ? 200 : 503,
+      'application/json',
+      JSON.stringify(this.deps.health.report()),
+    );
+  }
+
+  private async metrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = ++this.scrapesStarted;
+    try {
+      const denial = await this.deps.gate?.check(
+        request.headers.authorization,
+        this.deps.guardOf?.(request, response),
+      );
+      if (denial) return send(response, request, denial.status, TEXT, denial.body, denial.headers);
+      const format = negotiateFormat(request.headers.accept);
+      let body: Buffer;
+      try {
+        body = await this.deps.scrape(format);
+      } catch (error) {
+        // Dynamo's answer; the cause goes to the log, not to the scraper.
+        this.deps.error(systemScrapeFailedMessage(error));
+        return send(response, request, 500, TEXT, 'Failed to get metrics');
+      }
+      send(response, request, 200, contentTypeOf(format), body);
+      for (const waiter of [...this.scrapeWaiters]) if (waiter.after < started) waiter.done();
+    } catch (error) {
+      this.deps.error(systemScrapeFailedMessage(error));
+      if (!response.headersSent) send(response, request, 500, TEXT, 'Failed to get metrics');
+    }
+  }
+}
+
+function send(
+  response: ServerResponse,
+  request: IncomingMessage,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
+  if (response.destroyed) return;
+  response.writeHead(status, {
+    ...headers,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,39 @@
+// Error and log texts of the system status server and the scrape's protection.
+
+const show = (value: unknown) =>
+  typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+
+export const invalidHealthStatusMessage = (status: unknown) =>
+  `Invalid health status ${show(status)}: use 'ready' or 'notready'`;
+
+export const invalidPortMessage = (source: string, value: unknown) =>
+  `Invalid ${source} ${show(value)}: use an integer from -1 (no system status server) to 65535 (0 picks a free port)`;
+
+export const invalidWindowMessage = (value: unknown) =>
+  `Invalid system.shutdownScrapeWindowMs ${show(value)}: use a number of milliseconds >= 0`;
+
+export const invalidPathMessage = (name: string, value: unknown) =>
+  `Invalid system.${name} ${show(value)}: use a path starting with '/', without '?', '#' or spaces`;
+
+export const invalidEndpointListMessage = (source: string, value: unknown) =>
+  `Invalid ${source} ${show(value)}: use a JSON list of endpoint names, e.g. ["generate"]`;
+
+export const invalidSettingMessage = (source: string, value: unknown, hint: string) =>
+  `Invalid ${source}${value === undefined ? '' : ` ${show(value)}`}: ${hint}`;
+
+export const deprecatedEnabledMessage = (value: string, portVariable: string) =>
+  `DYN_SYSTEM_ENABLED=${value} is deprecated and ignored: ${portVariable} alone decides whether the system status server starts (-1: off)`;
+
+export const listeningMessage = (url: string) => `System status server listening on ${url}`;
+
+export const listenFailedMessage = (host: string, port: number, error: unknown) =>
+  `The system status server could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+
+export const systemScrapeFailedMessage = (error: unknown) =>
+  `Rendering the metrics for the system status server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+
+export const authorizeFailedMessage = (error: unknown) =>
+  `The scrape's guard failed; the scrape was refused: ${error instanceof Error ? error.message : String(error)}`;
+
+export const unknownRequiredEndpointMessage = (name: string, known: readonly string[]) =>
+  `useEndpointHealthStatus lists '${name}', which no @DynamoEndpoint() has (${known.length ? known.join(', ') : 'none'}): the service stays notready until the app sets it ready through SystemHealth`;

@@ -1,0 +1,167 @@
+import { ScrapeGate } from '../../lib/system/scrape-gate';
+import { resolveCredentials, resolveSystemConfig } from '../../lib/system/system-config';
+import { SystemHealth } from '../../lib/system/system-health';
+
+describe('resolveSystemConfig', () => {
+  it("has Dynamo's defaults", () => {
+    expect(resolveSystemConfig({}, {})).toEqual({
+      port: -1,
+      host: '0.0.0.0',
+      healthPath: '/health',
+      livePath: '/live',
+      startingHealthStatus: 'notready',
+      useEndpointHealthStatus: [],
+      shutdownScrapeWindowMs: 5000,
+    });
+  });
+
+  it("reads Dynamo's environment variables, and options win over them", () => {
+    const env = {
+      DYN_SYSTEM_PORT: ' 9090 ',
+      DYN_SYSTEM_HOST: '127.0.0.1',
+      DYN_SYSTEM_HEALTH_PATH: '/custom/health',
+      DYN_SYSTEM_LIVE_PATH: '/custom/live',
+      DYN_SYSTEM_STARTING_HEALTH_STATUS: 'Ready',
+      DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS: '["generate"]',
+    };
+    expect(resolveSystemConfig({}, env)).toEqual({
+      port: 9090,
+      host: '127.0.0.1',
+      healthPath: '/custom/health',
+      livePath: '/custom/live',
+      startingHealthStatus: 'ready',
+      useEndpointHealthStatus: ['generate'],
+      shutdownScrapeWindowMs: 5000,
+    });
+    expect(
+      resolveSystemConfig({ port: 0, livePath: '/l', useEndpointHealthStatus: [] }, env),
+    ).toMatchObject({
+      port: 0,
+      livePath: '/l',
+      useEndpointHealthStatus: [],
+      healthPath: '/custom/health',
+    });
+    // An empty variable is unset.
+    expect(resolveSystemConfig({}, { DYN_SYSTEM_PORT: '' }).port).toBe(-1);
+  });
+
+  it('warns that DYN_SYSTEM_ENABLED is deprecated, once per resolution', () => {
+    const warnings: string[] = [];
+    resolveSystemConfig({}, { DYN_SYSTEM_ENABLED: 'true' }, (message) => warnings.push(message));
+    expect(warnings).toEqual([
+      'DYN_SYSTEM_ENABLED=true is deprecated and ignored: DYN_SYSTEM_PORT alone decides whether the system status server starts (-1: off)',
+    ]);
+  });
+
+  it.each([
+    [{ DYN_SYSTEM_PORT: 'abc' }, "Invalid DYN_SYSTEM_PORT 'abc': use an integer from -1"],
+    [{ DYN_SYSTEM_PORT: '8081.5' }, "Invalid DYN_SYSTEM_PORT '8081.5'"],
+    [{ DYN_SYSTEM_PORT: '70000' }, 'Invalid DYN_SYSTEM_PORT 70000'],
+    [{ DYN_SYSTEM_PORT: '-2' }, 'Invalid DYN_SYSTEM_PORT -2'],
+    [
+      { DYN_SYSTEM_STARTING_HEALTH_STATUS: 'healthy' },
+      "Invalid DYN_SYSTEM_STARTING_HEALTH_STATUS 'healthy': use 'ready' or 'notready'",
+    ],
+    [
+      { DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS: 'generate' },
+      "Invalid DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS 'generate': use a JSON list of endpoint names",
+    ],
+    [
+      { DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS: '[1]' },
+      "Invalid DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS '[1]'",
+    ],
+    [
+      { DYN_SYSTEM_HEALTH_PATH: 'health' },
+      "Invalid system.healthPath 'health': use a path starting with '/'",
+    ],
+  ])('rejects %j with the value', (env, message) => {
+    expect(() => resolveSystemConfig({}, env)).toThrow(message);
+  });
+
+  it('rejects invalid options with the value', () => {
+    expect(() => resolveSystemConfig({ port: 1.5 })).toThrow('Invalid system.port 1.5');
+    expect(() => resolveSystemConfig({ shutdownScrapeWindowMs: -1 })).toThrow(
+      'Invalid system.shutdownScrapeWindowMs -1',
+    );
+    expect(() => resolveSystemConfig({ startingHealthStatus: 'up' as never })).toThrow();
+    expect(() => resolveSystemConfig({ useEndpointHealthStatus: [''] })).toThrow(
+      'Invalid system.useEndpointHealthStatus [""]',
+    );
+  });
+});
+
+describe('resolveCredentials', () => {
+  it('takes options first, then the environment, and none when nothing is set', () => {
+    expect(resolveCredentials({}, {})).toBeUndefined();
+    expect(resolveCredentials({}, { DYNAMO_METRICS_BEARER_TOKEN: 't' })).toEqual({
+      bearerToken: 't',
+      username: undefined,
+      password: undefined,
+    });
+    expect(
+      resolveCredentials({ bearerToken: 'o' }, { DYNAMO_METRICS_BEARER_TOKEN: 't' })?.bearerToken,
+    ).toBe('o');
+  });
+
+  it('needs both halves of basic auth', () => {
+    expect(() => resolveCredentials({ username: 'u' }, {})).toThrow(
+      'Invalid auth.password: basic auth needs both a username and a password (option auth.password or DYNAMO_METRICS_PASSWORD)',
+    );
+  });
+});
+
+describe('ScrapeGate', () => {
+  it('compares the whole secret, whatever its length', async () => {
+    const gate = new ScrapeGate({ bearerToken: 'abc' }, false, () => {});
+    expect(await gate.check('Bearer abc')).toBeUndefined();
+    for (const header of ['Bearer ab', 'Bearer abcd', 'Bearer ', 'abc', undefined, ['Bearer abc']])
+      expect((await gate.check(header))?.status).toBe(401);
+  });
+
+  it("rejects a user name with ':'", () => {
+    expect(() => new ScrapeGate({ username: 'a:b', password: 'c' }, false, () => {})).toThrow(
+      "Invalid auth.username 'a:b': a basic auth user name cannot contain ':'",
+    );
+  });
+});
+
+describe('SystemHealth', () => {
+  const make = (options: Partial<ConstructorParameters<typeof SystemHealth>[0]> = {}) =>
+    new SystemHealth({ uptimeSeconds: () => 12.313803539, ...options });
+
+  it("reports Dynamo's body with sorted keys and uptime in secs and nanos", () => {
+    const health = make({ useEndpointHealthStatus: ['generate'] });
+    health.setEndpointStatus('load_metrics', 'ready');
+    expect(JSON.stringify(health.report())).toBe(
+      '{"endpoints":{"generate":"notready","load_metrics":"ready"},"status":"notready","uptime":{"nanos":313803539,"secs":12}}',
+    );
+    health.setEndpointStatus('generate', 'ready');
+    expect(health.isReady()).toBe(true);
+  });
+
+  it('decides by its own status without required endpoints, and by them with', () => {
+    const own = make({ startingStatus: 'ready' });
+    own.setEndpointStatus('generate', 'notready');
+    expect(own.isReady()).toBe(true);
+    const required = make({ startingStatus: 'ready', useEndpointHealthStatus: ['generate'] });
+    expect(required.isReady()).toBe(false);
+  });
+
+  it('turns everything notready for good once shutdown begins', () => {
+    const health = make();
+    health.markStarted(['generate']);
+    expect(health.report()).toMatchObject({ endpoints: { generate: 'ready' }, status: 'ready' });
+    health.beginShutdown();
+    health.setStatus('ready');
+    expect(health.report()).toMatchObject({
+      endpoints: { generate: 'notready' },
+      status: 'notready',
+    });
+  });
+
+  it('rejects an unknown status with the value', () => {
+    expect(() => make().setStatus('up' as never)).toThrow(
+      "Invalid health status 'up': use 'ready' or 'notready'",
+    );
+  });
+});
