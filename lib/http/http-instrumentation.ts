@@ -15,6 +15,7 @@ import {
 import {
   beginRequest,
   BYTES_IN,
+  count,
   REPORTS_CLOSE,
   RequestState,
   track,
@@ -100,13 +101,20 @@ export class HttpInstrumentation {
         if (res[STATE]) return handler(req, res, next);
         const state = new RequestState(metrics, req, report);
         req[STATE] = state;
+        // On the response before the handler runs: Nest calls a handler without guards or
+        // async pipes synchronously, and what it writes at once (`@Res()`) must count.
+        res[STATE] = state;
         let passedOn = false;
+        let returned = false;
         const result = handler(req, res, (error?: unknown) => {
           passedOn = true;
           req[STATE] = undefined;
+          // Passed on at once: the next route counts it.
+          if (!returned) res[STATE] = undefined;
           return next(error);
         });
-        if (!passedOn) track(state, res);
+        returned = true;
+        if (!passedOn) count(state, res);
         return result;
       };
       measuredRoutes.set(measured, metrics);
@@ -238,15 +246,27 @@ function beginHooked(
 }
 
 function rejectionOf(error: unknown): RequestState['rejectedBefore'] {
+  // A client gone while its body was read is a cancellation, not a rejected message.
+  if (isAbortedBody(error)) return undefined;
   return isBodyError(error) ? 'deserialization' : 'invalid_message';
 }
 
-/** Body-parser and Fastify errors about the body itself. */
+/** body-parser's error for a request aborted mid-body, or Node's own, which Fastify passes on. */
+function isAbortedBody(error: unknown): boolean {
+  const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+  return type === 'request.aborted' || code === 'ECONNRESET';
+}
+
+/**
+ * Body-parser and Fastify errors about the body itself; body-parser passes on the errors of a
+ * gzip, deflate or brotli body that cannot be decompressed as zlib made them (`Z_DATA_ERROR`,
+ * `ERR__ERROR_FORMAT_PADDING_1`).
+ */
 function isBodyError(error: unknown): boolean {
   const { type, code, name } = (error ?? {}) as { type?: unknown; code?: unknown; name?: unknown };
   return (
     (typeof type === 'string' && /^(entity\.|encoding\.|charset\.)/.test(type)) ||
-    (typeof code === 'string' && code.startsWith('FST_ERR_CTP_')) ||
+    (typeof code === 'string' && /^(FST_ERR_CTP_|Z_|ERR__ERROR_)/.test(code)) ||
     name === 'SyntaxError'
   );
 }

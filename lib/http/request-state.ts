@@ -33,7 +33,11 @@ export class RequestState {
   /** The body could not be parsed (set by the adapter) or another error came before the route. */
   rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
   responseBytes = 0;
-  /** The response emitted 'finish' (set where the prototype reports it; else asked at close). */
+  /**
+   * The response emitted 'finish' (set where the prototype reports it; else asked at close).
+   * Not `writableFinished`, which is also true for a response ended after its socket was
+   * destroyed (Node emits no 'finish' then).
+   */
   finished = false;
   private done = false;
   private readonly startedAt = performance.now();
@@ -59,9 +63,7 @@ export class RequestState {
     metrics.duration.observe((performance.now() - this.startedAt) / 1000);
     metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
     metrics.responseBytes.incBy(this.responseBytes);
-    // An HTTP/2 stream reset by the client reads as finished: its `aborted` tells.
-    const completed =
-      this.finished || (response.writableFinished && streamOf(response)?.aborted !== true);
+    const completed = this.finished;
     const error = this.errorType(response, completed);
     if (error) metrics.error(error);
     if (!completed && !this.streamFailed) metrics.cancellations.inc();
@@ -122,9 +124,14 @@ export function stateOf(request: unknown): RequestState | undefined {
  * Express each costs a cache miss (its requests and responses change prototype per request).
  */
 export function track(state: RequestState, response: ServerResponse): void {
+  (response as Tracked)[STATE] = state;
+  count(state, response);
+}
+
+/** {@link track} for a response that already carries `state` (its writes count already). */
+export function count(state: RequestState, response: ServerResponse): void {
   state.metrics.requests.inc();
   state.metrics.inflight.inc();
-  (response as Tracked)[STATE] = state;
   // A client gone while the request waited (an async middleware) closed it already. HTTP/2's
   // compatibility response has no `destroyed` (asked only then: one access less on Express).
   const destroyed = response.destroyed as boolean | undefined;
@@ -143,7 +150,11 @@ export function closed(state: RequestState, response: ServerResponse): void {
 
 function onClose(this: ServerResponse & Tracked): void {
   const state = this[STATE];
-  if (state !== undefined) closed(state, this);
+  if (state === undefined) return;
+  // No 'finish' reported by this response's prototype: asked now. An HTTP/2 stream reset by the
+  // client reads as finished: its `aborted` tells.
+  if (!state.finished) state.finished = this.writableFinished && streamOf(this)?.aborted !== true;
+  closed(state, this);
 }
 
 /** The HTTP/2 stream behind a compatibility response; `undefined` on HTTP/1. */

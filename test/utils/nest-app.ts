@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -21,16 +21,32 @@ export interface RunningApp {
 }
 
 /** Starts `module` on `adapter`, listening on a free loopback port. */
-export async function startApp(
+export function startApp(
   module: Type<unknown>,
   adapter: AdapterKind,
   configure: (app: INestApplication) => void = () => {},
 ): Promise<RunningApp> {
+  return startAppWith(module, adapter, { configure });
+}
+
+export interface StartOptions {
+  /** Called before the app listens. */
+  configure?: (app: INestApplication) => void;
+  /** The app's logger; default none (`false`). */
+  logger?: LoggerService | false;
+}
+
+/** {@link startApp} with options: a logger to see what the app logs. */
+export async function startAppWith(
+  module: Type<unknown>,
+  adapter: AdapterKind,
+  { configure = () => {}, logger = false }: StartOptions,
+): Promise<RunningApp> {
   const testing = await Test.createTestingModule({ imports: [module] }).compile();
   const app =
     adapter === 'fastify'
-      ? testing.createNestApplication(new FastifyAdapter(), { logger: false })
-      : testing.createNestApplication(new ExpressAdapter(), { logger: false });
+      ? testing.createNestApplication(new FastifyAdapter(), { logger })
+      : testing.createNestApplication(new ExpressAdapter(), { logger });
   configure(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
