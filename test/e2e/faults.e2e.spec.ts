@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { request, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -23,6 +24,9 @@ import { parseExposition, samplesOf, type Sample } from '../utils/exposition';
 import { HttpClient } from '../utils/http-client';
 import { ADAPTERS, startAppWith, type AdapterKind, type RunningApp } from '../utils/nest-app';
 import { RecordingLogger, watchProcess, type ProcessWatch } from '../utils/process-health';
+import { realTool } from '../utils/real-tools';
+
+const promtool = realTool('promtool', 'apt-get install prometheus');
 
 // Faults on the way in and out: what handlers throw, streams that fail, connections cut on
 // either side, bodies too large or unreadable, and a shutdown with requests in flight. Each
@@ -593,6 +597,28 @@ describe.each(ADAPTERS)('faults on %s', (adapter) => {
       },
     );
   });
+
+  (promtool ? it : it.skip)(
+    'keeps the scrape valid for promtool after oversized and unreadable bodies of every kind',
+    async () => {
+      const json = 'application/json';
+      const bodies: [Record<string, string>, string][] = [
+        [{ 'content-type': json }, '{"a": nope}'],
+        [{ 'content-type': json, 'content-encoding': 'gzip' }, 'plain text'],
+        [{ 'content-type': json, 'content-encoding': 'bogus' }, '{"a":1}'],
+        [{ 'content-type': `${json}; charset=bogus` }, '{"a":1}'],
+        [{ 'content-type': 'application/x-unknown' }, '{"a":1}'],
+        [{ 'content-type': json }, `{"a":"${'x'.repeat(limit)}"}`],
+      ];
+      for (const [headers, body] of bodies)
+        expect((await client.send('POST', '/upload', { body, headers })).status).toBeGreaterThan(0);
+      await recorded('upload', bodies.length);
+      const text = (await app.get('/metrics')).text;
+      const check = spawnSync(promtool!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(check.stderr + check.stdout).toBe('');
+      expect(check.status).toBe(0);
+    },
+  );
 
   it('records the requests in flight at shutdown, whether they finish or are cut, and keeps the rest', async () => {
     for (let i = 0; i < 3; i++) expect((await client.send('GET', '/ok')).status).toBe(200);
