@@ -293,12 +293,13 @@ function prepareExpress(app: ExpressApp): void {
     this: unknown,
     req: IncomingMessage & Tracked,
     res: ServerResponse & Tracked,
-    ...rest
   ) {
     req[STATE] = undefined;
     (req as { [BYTES_IN]?: number })[BYTES_IN] = req.readableLength;
     res[STATE] = undefined;
-    return handle.call(this, req, res, ...rest);
+    // The arguments as they came: no rest array and no spread per request.
+    // eslint-disable-next-line prefer-rest-params
+    return handle.apply(this, arguments as never);
   };
 }
 
