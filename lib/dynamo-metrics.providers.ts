@@ -113,7 +113,7 @@ export const systemProviders: Provider[] = [
     useFactory: (options: DynamoMetricsModuleOptions) => {
       const logger = new Logger('DynamoMetrics');
       return new ScrapeGate(
-        resolveCredentials(options.auth),
+        resolveCredentials(options.auth, process.env, (message) => logger.warn(message)),
         options.auth?.guard !== undefined,
         (message) => logger.error(message),
       );

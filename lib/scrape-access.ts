@@ -3,6 +3,9 @@ import {
   Injectable,
   type CanActivate,
   type ExecutionContext,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
   type OnModuleInit,
   type Type,
 } from '@nestjs/common';
@@ -11,7 +14,9 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from './interfaces';
 import type { ScrapeDenial, ScrapeGate, ScrapeGuardCall } from './system/scrape-gate';
+import { DEFAULT_COLLECT_TIMEOUT_MS } from './core/core.constants';
 import { SCRAPE_GATE } from './dynamo-metrics.constants';
+import { guardTimedOutMessage, notStartedMessage } from './system/system.messages';
 
 /**
  * Who may read `/metrics`, on either port: the credentials (the gate) and the user's Nest guard,
@@ -19,14 +24,23 @@ import { SCRAPE_GATE } from './dynamo-metrics.constants';
  * the package.
  */
 @Injectable()
-export class ScrapeAccess implements OnModuleInit {
+export class ScrapeAccess
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private guard: CanActivate | undefined;
+  /** Made here, not taken from the app: its lifecycle hooks are ours to call. */
+  private created = false;
+  /** Every module has initialised: the guard (and whatever it depends on) is ready. */
+  private started = false;
+  private readonly timeoutMs: number;
 
   constructor(
     @Inject(SCRAPE_GATE) private readonly gate: ScrapeGate,
     private readonly moduleRef: ModuleRef,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
-  ) {}
+  ) {
+    this.timeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+  }
 
   /** A guard given as a class is the app's instance if it has one, else made with its dependencies. */
   async onModuleInit(): Promise<void> {
@@ -39,7 +53,26 @@ export class ScrapeAccess implements OnModuleInit {
       this.guard = this.moduleRef.get(guard, { strict: false });
     } catch {
       this.guard = await this.moduleRef.create(guard as Type<CanActivate>);
+      this.created = true;
     }
+  }
+
+  /** After every module's init: a guard made here gets the hooks Nest would have called. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.created) {
+      const guard = this.guard as Hooks;
+      await guard.onModuleInit?.();
+      await guard.onApplicationBootstrap?.();
+    }
+    this.started = true;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.created) await (this.guard as Hooks).onModuleDestroy?.();
+  }
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    if (this.created) await (this.guard as Hooks).onApplicationShutdown?.(signal);
   }
 
   /** Whether the scrape is protected at all (else {@link check} need not be called). */
@@ -56,14 +89,40 @@ export class ScrapeAccess implements OnModuleInit {
     return this.gate.check(authorization, this.guardCall(request, response));
   }
 
-  /** The guard's call for one request, for the system status server's gate. */
+  /**
+   * The guard's call for one request, for the system status server's gate: `503` until the app
+   * has started (the system status server listens earlier), a failure after `collectTimeoutMs`.
+   */
   guardCall(request: unknown, response: unknown): ScrapeGuardCall | undefined {
-    const guard = this.guard;
-    if (!guard) return undefined;
-    return async () => {
+    if (this.options.auth?.guard === undefined) return undefined;
+    if (!this.started) return notStarted;
+    const guard = this.guard!;
+    return () => {
       const result = guard.canActivate(httpContext(request, response));
-      return isObservable(result) ? lastValueFrom(result) : result;
+      const answer = isObservable(result) ? lastValueFrom(result) : result;
+      return this.timeoutMs === Infinity ? answer : withTimeout(answer, this.timeoutMs);
     };
+  }
+}
+
+type Hooks = Partial<
+  OnModuleInit & OnApplicationBootstrap & OnModuleDestroy & OnApplicationShutdown
+>;
+
+/** What a scrape gets before the app has started: the gate answers an `HttpException`'s status. */
+const notStarted: ScrapeGuardCall = () => {
+  throw Object.assign(new Error(notStartedMessage), { getStatus: () => 503 });
+};
+
+async function withTimeout<T>(work: T | Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(guardTimedOutMessage(ms))), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -19,8 +19,8 @@ import { listeningMessage, unknownRequiredEndpointMessage } from './system/syste
  * The system status server through the app's life: it listens from module init (probes see the
  * starting status), turns the endpoints ready once the app serves (its HTTP server listening, or
  * bootstrapped when it has none), reads `notready` from the moment shutdown begins, and closes
- * after the app's HTTP server, once a last scrape came or the scrape window passed. Not exported
- * from the package.
+ * after the app's HTTP server, once a last scrape came or the scrape window passed. Until the
+ * app serves, it does not keep the process alive. Not exported from the package.
  */
 @Injectable()
 export class SystemStatusHost
@@ -38,6 +38,7 @@ export class SystemStatusHost
 
   async onModuleInit(): Promise<void> {
     this.health.addEndpoints(this.explorer.endpointNames);
+    this.drainFirst();
     if (this.config.port < 0) return;
     await this.server.start();
     this.logger.log(listeningMessage(this.server.url!));
@@ -48,13 +49,26 @@ export class SystemStatusHost
     for (const name of this.health.requiredEndpoints)
       if (!endpoints.has(name))
         this.logger.warn(unknownRequiredEndpointMessage(name, [...endpoints]));
-    const started = () => this.health.markStarted(endpoints);
-    const http = this.adapterHost?.httpAdapter?.getHttpServer?.() as
-      { listening?: boolean; once(event: 'listening', listener: () => void): unknown } | undefined;
-    if (http && http.listening === false) http.once('listening', started);
-    else started();
+    const started = () => {
+      this.health.markStarted(endpoints);
+      this.server.keepProcessAlive();
+    };
+    const http = this.adapterHost?.httpAdapter?.getHttpServer?.() as HttpServerLike | undefined;
+    if (!http || http.listening !== false) return started();
+    // The app's server failing to listen (its port taken) must not leave this one running.
+    const failed = () => {
+      http.off('listening', listening);
+      void this.server.close();
+    };
+    const listening = () => {
+      http.off('error', failed);
+      started();
+    };
+    http.once('listening', listening);
+    http.once('error', failed);
   }
 
+  /** For apps without an HTTP adapter, whose close has no earlier step (see {@link drainFirst}). */
   onModuleDestroy(): void {
     this.health.beginShutdown();
   }
@@ -63,4 +77,28 @@ export class SystemStatusHost
     await this.server.waitForScrape(this.config.shutdownScrapeWindowMs);
     await this.server.close();
   }
+
+  /**
+   * Turns everything notready in the first step of the app's close (the HTTP adapter's
+   * `beforeClose`), before any module's destroy hook runs: this global module's own hooks come
+   * after every other module's, which may drain for seconds.
+   */
+  private drainFirst(): void {
+    const adapter = this.adapterHost?.httpAdapter as { beforeClose?: AnyFunction } | undefined;
+    if (!adapter) return;
+    const beforeClose = adapter.beforeClose;
+    const health = this.health;
+    adapter.beforeClose = function (this: unknown, ...args: unknown[]) {
+      health.beginShutdown();
+      return beforeClose?.apply(this, args);
+    };
+  }
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+interface HttpServerLike {
+  listening?: boolean;
+  once(event: 'listening' | 'error', listener: () => void): unknown;
+  off(event: 'listening' | 'error', listener: () => void): unknown;
 }

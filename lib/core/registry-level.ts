@@ -159,14 +159,18 @@ export abstract class RegistryLevel implements MetricsRegistry {
       throw new Error(unknownFormatMessage(format));
     }
     const levels = await this.runUpdateCallbacks();
-    const externals = await this.externalFamilies();
+    // Concurrently, so that parts that hang cost one timeout together, not one each.
+    const expfmt = levels.flatMap((level) => level.expfmtCallbacks ?? []);
+    const [externals, texts] = await Promise.all([
+      this.externalFamilies(),
+      Promise.all(
+        expfmt.map((callback) =>
+          this.runCallback('expfmt', callback, () => callback(format), format),
+        ),
+      ),
+    ]);
     const raw: string[] = [];
-    for (const level of levels) {
-      for (const callback of level.expfmtCallbacks ?? []) {
-        const text = await this.runCallback('expfmt', callback, () => callback(format), format);
-        if (typeof text === 'string') raw.push(rawText(text));
-      }
-    }
+    for (const text of texts) if (typeof text === 'string') raw.push(rawText(text));
 
     const out = this.state.writer;
     out.reset();
@@ -194,13 +198,16 @@ export abstract class RegistryLevel implements MetricsRegistry {
     const done = new Set<RegistryLevel>();
     let levels = this.subtree();
     while (levels.some((level) => !done.has(level))) {
+      // Started in order (synchronous ones finish in order); asynchronous ones run concurrently,
+      // so callbacks that hang cost one timeout together.
+      const running: Promise<unknown>[] = [];
       for (const level of levels) {
         if (done.has(level)) continue;
         done.add(level);
-        for (const callback of level.updateCallbacks ?? []) {
-          await this.runCallback('update', callback, callback);
-        }
+        for (const callback of level.updateCallbacks ?? [])
+          running.push(this.runCallback('update', callback, callback));
       }
+      await Promise.all(running);
       levels = this.subtree();
     }
     return levels;

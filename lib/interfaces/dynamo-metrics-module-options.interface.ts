@@ -37,8 +37,9 @@ export interface DynamoMetricsBuckets {
 export interface DynamoMetricsAuthOptions extends ScrapeCredentials {
   /**
    * A Nest guard (an instance, or a class the module instantiates with its dependencies) run
-   * after the credentials: `false` → `401`; an `HttpException` keeps its status. On the system
-   * status server its request is the raw Node request.
+   * after the credentials: falsy → `403`; an `HttpException` keeps its status; another error or
+   * no answer within `collectTimeoutMs` → `500`. On the system status server its request is the
+   * raw Node request.
    */
   guard?: CanActivate | Type<CanActivate>;
 }

@@ -60,13 +60,14 @@ export class ScrapeGate {
     if ((this.token || this.basic) && !this.credentialsMatch(authorization)) return this.refuse();
     if (!guard) return undefined;
     try {
-      return (await guard()) === true ? undefined : this.refuse();
+      // Truthy lets through, as Nest's guards consumer decides; the credentials (if any) were
+      // right, so a refusal is 403, not a challenge.
+      return (await guard()) ? undefined : answer(403, 'Forbidden');
     } catch (error) {
       const status = statusOf(error);
-      if (status !== undefined)
-        return { status, body: messageOf(error), headers: { 'content-type': TEXT } };
+      if (status !== undefined) return answer(status, messageOf(error));
       this.report(authorizeFailedMessage(error));
-      return this.refuse();
+      return answer(500, 'Failed to authorize');
     }
   }
 
@@ -91,6 +92,10 @@ export class ScrapeGate {
 
 const TEXT = 'text/plain; charset=utf-8';
 
+function answer(status: number, body: string): ScrapeDenial {
+  return { status, body, headers: { 'content-type': TEXT } };
+}
+
 function digest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
@@ -108,5 +113,5 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error && error.message ? error.message : 'Unauthorized';
+  return error instanceof Error && error.message ? error.message : 'Forbidden';
 }

@@ -1,3 +1,4 @@
+import { MAX_TIMEOUT_MS } from '../core/core.constants';
 import type { HealthStatus } from './system-health';
 import type {
   ScrapeCredentials,
@@ -5,6 +6,7 @@ import type {
 } from './interfaces/system-server-options.interface';
 import {
   deprecatedEnabledMessage,
+  emptyCredentialMessage,
   invalidEndpointListMessage,
   invalidPathMessage,
   invalidPortMessage,
@@ -37,8 +39,11 @@ export const SYSTEM_DEFAULTS = {
   healthPath: '/health',
   livePath: '/live',
   startingHealthStatus: 'notready' as HealthStatus,
-  shutdownScrapeWindowMs: 5000,
+  shutdownScrapeWindowMs: 10_000,
 } as const;
+
+/** The scrape path of the system status server (Dynamo's, fixed). */
+export const SYSTEM_METRICS_PATH = '/metrics';
 
 /** Every setting decided: options first, then the environment, then the defaults. */
 export type SystemServerConfig = Required<SystemServerOptions>;
@@ -77,33 +82,51 @@ export function resolveSystemConfig(
       ),
     );
   const window = options.shutdownScrapeWindowMs ?? SYSTEM_DEFAULTS.shutdownScrapeWindowMs;
-  if (!Number.isFinite(window) || window < 0) throw new Error(invalidWindowMessage(window));
+  // setTimeout fires at once (with a warning) beyond MAX_TIMEOUT_MS.
+  if (typeof window !== 'number' || !(window >= 0 && window <= MAX_TIMEOUT_MS))
+    throw new Error(invalidWindowMessage(window, MAX_TIMEOUT_MS));
+  const pathOf = (key: 'healthPath' | 'livePath') =>
+    checkPath(
+      options[key] !== undefined ? `system.${key}` : SYSTEM_ENV[key],
+      options[key] ?? setting(key) ?? SYSTEM_DEFAULTS[key],
+    );
   return {
     port,
     host: options.host ?? setting('host') ?? SYSTEM_DEFAULTS.host,
-    healthPath: checkPath(
-      'healthPath',
-      options.healthPath ?? setting('healthPath') ?? SYSTEM_DEFAULTS.healthPath,
-    ),
-    livePath: checkPath(
-      'livePath',
-      options.livePath ?? setting('livePath') ?? SYSTEM_DEFAULTS.livePath,
-    ),
+    healthPath: pathOf('healthPath'),
+    livePath: pathOf('livePath'),
     startingHealthStatus,
     useEndpointHealthStatus: checkEndpoints(
+      options.useEndpointHealthStatus !== undefined
+        ? 'system.useEndpointHealthStatus'
+        : SYSTEM_ENV.useEndpointHealthStatus,
       options.useEndpointHealthStatus ?? parseEndpoints(setting('useEndpointHealthStatus')),
     ),
     shutdownScrapeWindowMs: window,
   };
 }
 
-/** The scrape's credentials from `options`, else the environment; `undefined` when none are set. */
+/**
+ * The scrape's credentials from `options`, else the environment; `undefined` when none are set.
+ * An option that is set must be a non-empty string (an empty secret would turn protection off);
+ * an empty variable counts as unset, with a warning.
+ */
 export function resolveCredentials(
   options: ScrapeCredentials = {},
   env: Env = process.env,
+  warn: (message: string) => void = () => {},
 ): ScrapeCredentials | undefined {
   const pick = (key: keyof ScrapeCredentials) => {
-    const value = options[key] ?? env[CREDENTIALS_ENV[key]];
+    const option: unknown = options[key];
+    if (option !== undefined) {
+      if (typeof option !== 'string' || option === '')
+        throw new Error(
+          invalidSettingMessage(`auth.${key}`, option, 'use a non-empty string, or leave it unset'),
+        );
+      return option;
+    }
+    const value = env[CREDENTIALS_ENV[key]];
+    if (value === '') warn(emptyCredentialMessage(CREDENTIALS_ENV[key]));
     return value === '' ? undefined : value;
   };
   const bearerToken = pick('bearerToken');
@@ -152,14 +175,20 @@ function parseEndpoints(raw: string | undefined): readonly string[] {
   return parsed as string[];
 }
 
-function checkEndpoints(names: readonly string[]): readonly string[] {
+function checkEndpoints(source: string, names: readonly string[]): readonly string[] {
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name !== ''))
-    throw new Error(invalidEndpointListMessage('system.useEndpointHealthStatus', names));
+    throw new Error(invalidEndpointListMessage(source, names));
   return Object.freeze([...names]);
 }
 
-function checkPath(name: string, path: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path))
-    throw new Error(invalidPathMessage(name, path));
+// A probe at the scrape's path would never be reached.
+function checkPath(source: string, path: string): string {
+  if (
+    typeof path !== 'string' ||
+    !path.startsWith('/') ||
+    /[?#\s]/.test(path) ||
+    path === SYSTEM_METRICS_PATH
+  )
+    throw new Error(invalidPathMessage(source, path));
   return path;
 }

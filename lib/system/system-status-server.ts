@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ExpositionFormat } from '../core/interfaces/exposition.interface';
 import { contentTypeOf, negotiateFormat } from '../core/negotiate-format';
 import type { ScrapeGate, ScrapeGuardCall } from './scrape-gate';
-import type { SystemServerConfig } from './system-config';
+import { SYSTEM_METRICS_PATH, type SystemServerConfig } from './system-config';
 import type { SystemHealth } from './system-health';
 import { listenFailedMessage, systemScrapeFailedMessage } from './system.messages';
 
@@ -23,6 +23,9 @@ export interface SystemStatusServerDeps {
 
 const TEXT = 'text/plain; charset=utf-8';
 
+/** How long {@link SystemStatusServer.close} lets requests being answered finish. */
+export const CLOSE_GRACE_MS = 1000;
+
 /**
  * Dynamo's system status server: `GET /metrics`, the health and live probes, and
  * `404 Route not found` for anything else, on its own port. A known path asked with another
@@ -37,16 +40,27 @@ export class SystemStatusServer {
 
   constructor(private readonly deps: SystemStatusServerDeps) {}
 
-  /** Listens on the configured host and port (`0`: a free one). Rejects naming both if it cannot. */
+  /**
+   * Listens on the configured host and port (`0`: a free one); rejects naming both if it cannot.
+   * Until {@link keepProcessAlive}, the server does not keep the process alive: an app whose
+   * start fails leaves no server holding it.
+   */
   async start(): Promise<void> {
+    if (this.server) return;
     const { host, port } = this.deps.config;
     const server = createServer((request, response) => this.handle(request, response));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new Error(listenFailedMessage(host, port, error))));
       server.listen(port, host, () => resolve());
     });
+    server.unref();
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
+  }
+
+  /** The app has started: from now on the server keeps the process alive, as any server does. */
+  keepProcessAlive(): void {
+    this.server?.ref();
   }
 
   /** The bound port, once started. */
@@ -80,13 +94,22 @@ export class SystemStatusServer {
     });
   }
 
-  /** Stops listening, lets requests being answered finish, and drops idle keep-alive connections. */
+  /**
+   * Stops listening and drops idle keep-alive connections; requests being answered get
+   * {@link CLOSE_GRACE_MS} to finish, then their connections are closed too.
+   */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.boundPort = undefined;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      grace.unref();
+      server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
       server.closeIdleConnections();
     });
   }
@@ -96,11 +119,11 @@ export class SystemStatusServer {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    const known = path === '/metrics' || path === healthPath || path === livePath;
+    const known = path === SYSTEM_METRICS_PATH || path === healthPath || path === livePath;
     if (!known) return send(response, request, 404, TEXT, 'Route not found');
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return send(response, request, 405, TEXT, 'Method Not Allowed', { allow: 'GET, HEAD' });
-    if (path === '/metrics') {
+    if (path === SYSTEM_METRICS_PATH) {
       void this.metrics(request, response);
       return;
     }
@@ -132,7 +155,9 @@ export class SystemStatusServer {
         return send(response, request, 500, TEXT, 'Failed to get metrics');
       }
       send(response, request, 200, contentTypeOf(format), body);
-      for (const waiter of [...this.scrapeWaiters]) if (waiter.after < started) waiter.done();
+      // Only a GET delivered the metrics (a HEAD got none).
+      if (request.method === 'GET')
+        for (const waiter of [...this.scrapeWaiters]) if (waiter.after < started) waiter.done();
     } catch (error) {
       this.deps.error(systemScrapeFailedMessage(error));
       if (!response.headersSent) send(response, request, 500, TEXT, 'Failed to get metrics');

@@ -9,11 +9,11 @@ export const invalidHealthStatusMessage = (status: unknown) =>
 export const invalidPortMessage = (source: string, value: unknown) =>
   `Invalid ${source} ${show(value)}: use an integer from -1 (no system status server) to 65535 (0 picks a free port)`;
 
-export const invalidWindowMessage = (value: unknown) =>
-  `Invalid system.shutdownScrapeWindowMs ${show(value)}: use a number of milliseconds >= 0`;
+export const invalidWindowMessage = (value: unknown, max: number) =>
+  `Invalid system.shutdownScrapeWindowMs ${show(value)}: use a number of milliseconds from 0 to ${max}`;
 
-export const invalidPathMessage = (name: string, value: unknown) =>
-  `Invalid system.${name} ${show(value)}: use a path starting with '/', without '?', '#' or spaces`;
+export const invalidPathMessage = (source: string, value: unknown) =>
+  `Invalid ${source} ${show(value)}: use a path starting with '/', without '?', '#' or spaces, other than '/metrics'`;
 
 export const invalidEndpointListMessage = (source: string, value: unknown) =>
   `Invalid ${source} ${show(value)}: use a JSON list of endpoint names, e.g. ["generate"]`;
@@ -37,3 +37,11 @@ export const authorizeFailedMessage = (error: unknown) =>
 
 export const unknownRequiredEndpointMessage = (name: string, known: readonly string[]) =>
   `useEndpointHealthStatus lists '${name}', which no @DynamoEndpoint() has (${known.length ? known.join(', ') : 'none'}): the service stays notready until the app sets it ready through SystemHealth`;
+
+export const emptyCredentialMessage = (variable: string) =>
+  `${variable} is set but empty: it is ignored (set a value to protect /metrics, or unset it)`;
+
+export const guardTimedOutMessage = (ms: number) =>
+  `The scrape's guard did not answer within ${ms} ms (collectTimeoutMs); the scrape was refused`;
+
+export const notStartedMessage = 'Metrics are served once the app has started';

@@ -7,7 +7,10 @@ import {
   Module,
   type CanActivate,
   type ExecutionContext,
+  type OnModuleDestroy,
+  type OnModuleInit,
 } from '@nestjs/common';
+import { of } from 'rxjs';
 import {
   DynamoComponent,
   DynamoEndpoint,
@@ -177,9 +180,11 @@ describe.each(ADAPTERS)('protected scrapes on %s', (adapter) => {
         status: 401,
         body: 'Unauthorized',
       });
-      expect(await get(port, '/metrics', { ...auth, 'x-scrape-key': 'nope' })).toMatchObject({
-        status: 401,
-        body: 'Unauthorized',
+      // The credentials were right: the guard's refusal is 403, with no challenge.
+      expect(await get(port, '/metrics', { ...auth, 'x-scrape-key': 'nope' })).toEqual({
+        status: 403,
+        challenge: undefined,
+        body: 'Forbidden',
       });
       expect(await get(port, '/metrics', { ...auth, 'x-scrape-key': 'forbid' })).toEqual({
         status: 403,
@@ -187,8 +192,8 @@ describe.each(ADAPTERS)('protected scrapes on %s', (adapter) => {
         body: 'no scraping from here',
       });
       expect(await get(port, '/metrics', { ...auth, 'x-scrape-key': 'crash' })).toMatchObject({
-        status: 401,
-        body: 'Unauthorized',
+        status: 500,
+        body: 'Failed to authorize',
       });
       const ok = await get(port, '/metrics', { ...auth, 'x-scrape-key': 'k-123' });
       expect(ok.status).toBe(200);
@@ -216,5 +221,110 @@ describe.each(ADAPTERS)('protected scrapes on %s', (adapter) => {
     );
     for (const port of ports(app)) expect((await get(port, '/metrics')).status).toBe(200);
     expect(seen).toEqual(['http', 'http']);
+  });
+  it('calls the lifecycle hooks of a guard class it made, and gates every path variant and HEAD', async () => {
+    const calls: string[] = [];
+    @Injectable()
+    class LoadingGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
+      private keys = new Set<string>();
+      constructor(@Inject(SCRAPE_KEY) private readonly key: string) {}
+      onModuleInit() {
+        calls.push('init');
+        this.keys.add(this.key); // e.g. loading the allowed keys
+      }
+      onModuleDestroy() {
+        calls.push('destroy');
+      }
+      canActivate(context: ExecutionContext) {
+        const headers = context
+          .switchToHttp()
+          .getRequest<{ headers: Record<string, string> }>().headers;
+        return of(this.keys.has(headers['x-scrape-key']));
+      }
+    }
+    @Module({
+      imports: [
+        DynamoMetricsModule.forRootAsync({
+          imports: [KeyModule],
+          useFactory: () => ({
+            includeRegistries: [],
+            system: { port: 0, host: '127.0.0.1', shutdownScrapeWindowMs: 0 },
+            auth: { guard: LoadingGuard },
+          }),
+        }),
+      ],
+      controllers: [ApiController],
+    })
+    class AsyncModule {}
+    app = await startApp(AsyncModule, adapter);
+    expect(calls).toEqual(['init']);
+    for (const port of ports(app)) {
+      const served: string[] = [];
+      for (const path of [
+        '/metrics',
+        '/metrics?x',
+        '/METRICS',
+        '//metrics',
+        '/metrics/',
+        '/metrics/../metrics',
+        '/%6detrics',
+        '/metrics%2F',
+        '/metrics;x',
+      ])
+        for (const method of ['GET', 'HEAD']) {
+          const reply = await oneShot(port, path, { method });
+          if (reply.status === 200 || isMetricText(reply.body)) served.push(`${method} ${path}`);
+        }
+      expect(served).toEqual([]);
+      const ok = await get(port, '/metrics', { 'x-scrape-key': 'k-123' });
+      expect(ok.status).toBe(200);
+      expect(isMetricText(ok.body)).toBe(true);
+    }
+    await app.close();
+    app = undefined;
+    expect(calls).toEqual(['init', 'destroy']);
+  });
+
+  it('refuses a scrape whose guard does not answer within collectTimeoutMs', async () => {
+    app = await startApp(
+      appModule({
+        collectTimeoutMs: 100,
+        auth: { guard: { canActivate: () => new Promise<boolean>(() => {}) } },
+      }),
+      adapter,
+    );
+    for (const port of ports(app))
+      expect(await get(port, '/metrics')).toMatchObject({
+        status: 500,
+        body: 'Failed to authorize',
+      });
+  });
+  it('answers 503 to a guarded scrape of the system port while the app is still starting', async () => {
+    const seen: number[] = [];
+    @Injectable()
+    class EarlyScraper implements OnModuleInit {
+      constructor(private readonly server: SystemStatusServer) {}
+      // Runs after the metrics module (global) has started the system status server.
+      async onModuleInit() {
+        const reply = await oneShot(this.server.port!, '/metrics');
+        seen.push(reply.status);
+        expect(reply.body).toBe('Metrics are served once the app has started');
+      }
+    }
+    @Module({
+      imports: [
+        DynamoMetricsModule.forRoot({
+          includeRegistries: [],
+          system: { port: 0, host: '127.0.0.1', shutdownScrapeWindowMs: 0 },
+          auth: { guard: { canActivate: () => true } },
+        }),
+      ],
+      controllers: [ApiController],
+      providers: [EarlyScraper],
+    })
+    class EarlyModule {}
+    app = await startApp(EarlyModule, adapter);
+    expect(seen).toEqual([503]);
+    expect((await get(ports(app)[1], '/metrics')).status).toBe(200);
   });
 });

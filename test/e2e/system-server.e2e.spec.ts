@@ -1,5 +1,13 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { Controller, Get, Injectable, Module, Query, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Query,
+  type INestApplication,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   DistributedRuntime,
@@ -278,6 +286,72 @@ describe.each(ADAPTERS)('system status server on %s', (adapter) => {
     expect(sampleValue(text, 'dynamo_component_requests_total', labels)).toBe(1);
     expect(sampleValue(text, 'dynamo_component_inflight_requests', labels)).toBe(0);
     await closing;
+  });
+  it("reads notready as soon as the app's close begins, before other modules' destroy hooks", async () => {
+    let destroying = false;
+    @Injectable()
+    class SlowDrain implements OnModuleDestroy {
+      async onModuleDestroy() {
+        destroying = true;
+        await sleep(300); // a queue draining, a pool closing
+      }
+    }
+    @Module({
+      imports: [
+        DynamoMetricsModule.forRoot({
+          includeRegistries: [],
+          system: { port: 0, host: '127.0.0.1', shutdownScrapeWindowMs: 0 },
+        }),
+      ],
+      controllers: [WorkerController],
+      providers: [SlowDrain],
+    })
+    class DrainModule {}
+    app = await startApp(DrainModule, adapter);
+    const port = systemPort();
+    expect((await call(port, '/health')).status).toBe(200);
+    const running = app;
+    app = undefined;
+    const closing = running.close();
+    while (!destroying) await sleep(5);
+    const during = await call(port, '/health');
+    await closing;
+    expect(during.status).toBe(503);
+  });
+
+  it('closes when the app cannot listen on its own port', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    const { Test } = await import('@nestjs/testing');
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const testing = await Test.createTestingModule({
+      imports: [
+        appModule({
+          system: {
+            port: 0,
+            host: '127.0.0.1',
+            startingHealthStatus: 'ready',
+            shutdownScrapeWindowMs: 0,
+          },
+        }),
+      ],
+    }).compile();
+    const nest: INestApplication = testing.createNestApplication(
+      adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+      { logger: false },
+    );
+    try {
+      await nest.init();
+      const port = nest.get(SystemStatusServer).port!;
+      expect((await call(port, '/health')).status).toBe(200);
+      await expect(nest.listen(taken, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
+      await expect(call(port, '/health')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await nest.close();
+      blocker.close();
+    }
   });
 });
 

@@ -67,3 +67,27 @@ describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)',
     }
   });
 });
+
+describe('a worker whose start fails on the built package', () => {
+  it('exits on its own: the system status server does not hold the process', async () => {
+    const child = spawn(process.execPath, [join(root, 'test/fixtures/failed-start.mjs')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (out += chunk));
+    const exit = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve('still running after 15 s');
+      }, 15_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? 'killed');
+      });
+    });
+    expect(out).toMatch(/^PORT=\d+\nFAILED database unreachable\n$/);
+    expect(exit).toBe(0);
+  }, 30_000);
+});

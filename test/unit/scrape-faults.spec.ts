@@ -351,3 +351,27 @@ describe('collectTimeoutMs', () => {
     expect(() => new DistributedRuntime({ collectTimeoutMs: Infinity })).not.toThrow();
   });
 });
+
+describe('callbacks that hang together', () => {
+  it('cost one timeout per phase, not one each: async callbacks run concurrently', async () => {
+    const warnings: string[] = [];
+    const runtime = new DistributedRuntime({
+      collectTimeoutMs: 300,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) runtime.addUpdateCallback(() => new Promise<void>(() => {}));
+    runtime.addUpdateCallback(() => void order.push('sync update'));
+    for (let i = 0; i < 2; i++) runtime.addExpfmtCallback(() => new Promise<string>(() => {}));
+    runtime.addExpfmtCallback(async () => 'late_text 1\n');
+    runtime.addExpfmtCallback(() => 'early_text 1\n');
+    const started = performance.now();
+    const text = await runtime.prometheusExpfmt();
+    // One after another: 5 × 300 ms. Together: the update phase, then the expfmt phase.
+    expect(performance.now() - started).toBeLessThan(1200);
+    expect(order).toEqual(['sync update']);
+    // Texts in the order the callbacks were added, whatever order they settled in.
+    expect(text.endsWith('late_text 1\nearly_text 1\n')).toBe(true);
+    expect(warnings).toHaveLength(5);
+  });
+});

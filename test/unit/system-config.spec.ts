@@ -11,7 +11,7 @@ describe('resolveSystemConfig', () => {
       livePath: '/live',
       startingHealthStatus: 'notready',
       useEndpointHealthStatus: [],
-      shutdownScrapeWindowMs: 5000,
+      shutdownScrapeWindowMs: 10000,
     });
   });
 
@@ -31,7 +31,7 @@ describe('resolveSystemConfig', () => {
       livePath: '/custom/live',
       startingHealthStatus: 'ready',
       useEndpointHealthStatus: ['generate'],
-      shutdownScrapeWindowMs: 5000,
+      shutdownScrapeWindowMs: 10000,
     });
     expect(
       resolveSystemConfig({ port: 0, livePath: '/l', useEndpointHealthStatus: [] }, env),
@@ -72,7 +72,15 @@ describe('resolveSystemConfig', () => {
     ],
     [
       { DYN_SYSTEM_HEALTH_PATH: 'health' },
-      "Invalid system.healthPath 'health': use a path starting with '/'",
+      "Invalid DYN_SYSTEM_HEALTH_PATH 'health': use a path starting with '/'",
+    ],
+    [
+      { DYN_SYSTEM_LIVE_PATH: '/metrics' },
+      "Invalid DYN_SYSTEM_LIVE_PATH '/metrics': use a path starting with '/', without '?', '#' or spaces, other than '/metrics'",
+    ],
+    [
+      { DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS: '[""]' },
+      'Invalid DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS [""]',
     ],
   ])('rejects %j with the value', (env, message) => {
     expect(() => resolveSystemConfig({}, env)).toThrow(message);
@@ -81,7 +89,14 @@ describe('resolveSystemConfig', () => {
   it('rejects invalid options with the value', () => {
     expect(() => resolveSystemConfig({ port: 1.5 })).toThrow('Invalid system.port 1.5');
     expect(() => resolveSystemConfig({ shutdownScrapeWindowMs: -1 })).toThrow(
-      'Invalid system.shutdownScrapeWindowMs -1',
+      'Invalid system.shutdownScrapeWindowMs -1: use a number of milliseconds from 0 to 2147483647',
+    );
+    // Beyond that, Node's setTimeout would fire at once (with a warning).
+    expect(() => resolveSystemConfig({ shutdownScrapeWindowMs: 2 ** 31 })).toThrow(
+      'Invalid system.shutdownScrapeWindowMs 2147483648',
+    );
+    expect(() => resolveSystemConfig({ healthPath: '/metrics' })).toThrow(
+      "Invalid system.healthPath '/metrics'",
     );
     expect(() => resolveSystemConfig({ startingHealthStatus: 'up' as never })).toThrow();
     expect(() => resolveSystemConfig({ useEndpointHealthStatus: [''] })).toThrow(
@@ -103,6 +118,25 @@ describe('resolveCredentials', () => {
     ).toBe('o');
   });
 
+  it('refuses an empty or non-string secret in the options (protection would be off)', () => {
+    expect(() => resolveCredentials({ bearerToken: '' }, {})).toThrow(
+      "Invalid auth.bearerToken '': use a non-empty string, or leave it unset",
+    );
+    expect(() => resolveCredentials({ password: 42 as never, username: 'u' }, {})).toThrow(
+      'Invalid auth.password 42',
+    );
+  });
+
+  it('takes an empty variable as unset, with a warning', () => {
+    const warnings: string[] = [];
+    expect(
+      resolveCredentials({}, { DYNAMO_METRICS_BEARER_TOKEN: '' }, (m) => warnings.push(m)),
+    ).toBeUndefined();
+    expect(warnings).toEqual([
+      'DYNAMO_METRICS_BEARER_TOKEN is set but empty: it is ignored (set a value to protect /metrics, or unset it)',
+    ]);
+  });
+
   it('needs both halves of basic auth', () => {
     expect(() => resolveCredentials({ username: 'u' }, {})).toThrow(
       'Invalid auth.password: basic auth needs both a username and a password (option auth.password or DYNAMO_METRICS_PASSWORD)',
@@ -116,6 +150,31 @@ describe('ScrapeGate', () => {
     expect(await gate.check('Bearer abc')).toBeUndefined();
     for (const header of ['Bearer ab', 'Bearer abcd', 'Bearer ', 'abc', undefined, ['Bearer abc']])
       expect((await gate.check(header))?.status).toBe(401);
+  });
+
+  it('lets a truthy guard through; false is 403, an HttpException keeps its status, an error is 500', async () => {
+    const reports: string[] = [];
+    const gate = new ScrapeGate(undefined, true, (message) => reports.push(message));
+    expect(
+      await gate.check(undefined, async () => ({ user: 'prometheus' }) as never),
+    ).toBeUndefined();
+    expect(await gate.check(undefined, () => false)).toEqual({
+      status: 403,
+      body: 'Forbidden',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+    const teapot = Object.assign(new Error('no scrapes here'), { getStatus: () => 418 });
+    expect(
+      await gate.check(undefined, () => {
+        throw teapot;
+      }),
+    ).toMatchObject({ status: 418, body: 'no scrapes here' });
+    expect(
+      await gate.check(undefined, () => Promise.reject(new Error('auth service down'))),
+    ).toMatchObject({ status: 500, body: 'Failed to authorize' });
+    expect(reports).toEqual([
+      "The scrape's guard failed; the scrape was refused: auth service down",
+    ]);
   });
 
   it("rejects a user name with ':'", () => {

@@ -18,8 +18,9 @@ export interface SystemServerOptions {
   /** `DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS` (a JSON list): endpoints that must all be ready. Default `[]`. */
   useEndpointHealthStatus?: readonly string[];
   /**
-   * Once shutdown began, how long the server stays up for Prometheus's last scrape; it closes
-   * as soon as a scrape of `/metrics` completed. Default `5000` (ms); `0` closes at once.
+   * After the app's HTTP server closed, how long the server stays up for Prometheus's last
+   * scrape; it closes as soon as a `GET /metrics` started since then was answered. Default
+   * `10000` (ms, longer than Dynamo's 6 s scrape interval); `0` closes at once.
    */
   shutdownScrapeWindowMs?: number;
 }
