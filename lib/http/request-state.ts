@@ -34,9 +34,10 @@ export class RequestState {
   rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
   responseBytes = 0;
   /**
-   * The response emitted 'finish' (set where the prototype reports it; else asked at close).
-   * Not `writableFinished`, which is also true for a response ended after its socket was
-   * destroyed (Node emits no 'finish' then).
+   * The response emitted 'finish', as its prototype reports it. Where no prototype does (HTTP/2,
+   * injected requests) it is read from `writableFinished` at close, which is also true for a
+   * response ended after its socket was destroyed (Node emits no 'finish' then): there such a
+   * response counts as completed.
    */
   finished = false;
   private done = false;
