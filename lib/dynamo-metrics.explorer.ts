@@ -14,6 +14,7 @@ import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accesso
 import { requestScopedMessage } from './dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import { wrapHandler } from './http/handler-wrapper';
+import { isWrappedMessageHandler } from './rpc/message-handler-wrapper';
 import type { TrackedEndpoint } from './http/request-state';
 import { wrapTimed } from './timed-wrapper';
 import type { DynamoMetricsModuleOptions, ErrorTypeContext, ErrorTypeMapper } from './interfaces';
@@ -85,7 +86,8 @@ export class DynamoMetricsExplorer implements OnModuleInit {
     const prototype = Object.getPrototypeOf(instance);
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const timed = this.accessor.timed(prototype[methodName]);
-      if (!timed) continue;
+      // Microservice and gateway handlers time themselves (see MessageHandlerExplorer).
+      if (!timed || isWrappedMessageHandler(prototype[methodName])) continue;
       if (!wrapper.isDependencyTreeStatic()) {
         this.logger.warn(requestScopedMessage(metatype.name, methodName, '@Timed()'));
         continue;

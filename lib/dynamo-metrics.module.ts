@@ -12,6 +12,9 @@ import { levelProviders, runtimeProvider, systemProviders } from './dynamo-metri
 import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
 import { HttpInstrumentation } from './http/http-instrumentation';
 import { MetricsRoute } from './metrics-route';
+import { ClusterWorkerHost } from './cluster/cluster-worker.host';
+import { PushgatewayHost } from './push/pushgateway.host';
+import { MessageHandlerExplorer } from './rpc/message-handler.explorer';
 import { ScrapeAccess } from './scrape-access';
 import { SystemStatusHost } from './system-status.host';
 import { SystemHealth } from './system/system-health';
@@ -57,6 +60,9 @@ function withProviders(module: DynamicModule): DynamicModule {
       runtimeProvider,
       DynamoMetricsMetadataAccessor,
       DynamoMetricsExplorer,
+      MessageHandlerExplorer,
+      ClusterWorkerHost,
+      PushgatewayHost,
       HttpInstrumentation,
       MetricsRoute,
       ScrapeAccess,

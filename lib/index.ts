@@ -20,3 +20,16 @@ export type {
   ErrorTypeContext,
   ErrorTypeMapper,
 } from './interfaces';
+
+// Microservices and WebSocket gateways (the handlers are found by the module).
+export { countDeserializationErrors } from './rpc/counting-deserializer';
+export type { RpcDeserializer } from './rpc/counting-deserializer';
+
+// Node cluster: the primary's merged scrape; workers answer it (the module does so by itself).
+export { ClusterMetrics } from './cluster/cluster-metrics';
+export type { ClusterMetricsOptions, ClusterMetricsServer } from './cluster/cluster-metrics';
+export { serveClusterScrapes } from './cluster/cluster-worker';
+
+// Pushgateway (short-lived jobs): the module's `push` option, or by hand.
+export { PushgatewayPusher } from './push/pushgateway';
+export type { PushgatewayOptions } from './push/pushgateway';

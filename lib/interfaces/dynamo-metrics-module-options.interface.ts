@@ -3,6 +3,7 @@ import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConstLabels } from '../core/interfaces/metric-options.interface';
 import type { PromClientRegistry } from '../core/prom-client-bridge';
+import type { PushgatewayOptions } from '../push/pushgateway';
 import type {
   ScrapeCredentials,
   SystemServerOptions,
@@ -64,6 +65,16 @@ export interface DynamoMetricsModuleOptions {
   includeRegistries?: PromClientRegistry[];
   /** Adds `worker_id` to every series (numbers in hex). Off by default. */
   workerId?: string | number | bigint;
+  /**
+   * In a Node `cluster` worker, answers the primary's `ClusterMetrics` scrapes with this app's
+   * scrape. Default `true` (it only applies in cluster workers).
+   */
+  cluster?: boolean;
+  /**
+   * Pushes the app's scrape to a Prometheus Pushgateway: every `intervalMs` (if set) and once
+   * more at shutdown. For short-lived jobs. Off by default.
+   */
+  push?: PushgatewayOptions;
   /** Registers `dynamo_component_uptime_seconds`. Default `true`. */
   uptime?: boolean;
   /**
