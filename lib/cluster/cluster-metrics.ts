@@ -47,8 +47,9 @@ const UPTIME = COMPONENT_METRIC_PREFIX + UPTIME_METRIC;
  * aggregation (`AggregatorRegistry.aggregate`): counters and histograms summed per label set,
  * gauges summed too except `dynamo_component_uptime_seconds` (the oldest worker's), metrics of
  * included prom-client registries by their own `aggregator`. With `workerId` set per worker,
- * every series keeps its worker's. A worker that does not answer within `workerTimeoutMs`, has
- * exited or fails is left out; the scrape goes on with the others.
+ * every series keeps its worker's. A live worker that does not answer within `workerTimeoutMs`
+ * or fails counts with its last answer (logged once); one that has exited is left out; the
+ * scrape goes on with the others.
  */
 export class ClusterMetrics {
   private readonly timeoutMs: number;
@@ -56,6 +57,11 @@ export class ClusterMetrics {
   private nextId = 0;
   /** Workers reported as missing, until they answer again. */
   private readonly missing = new Set<number>();
+  /**
+   * Each live worker's last answer, used while it is too slow to answer (a GC pause, a busy
+   * loop): dropping a live worker from the sums would read as a counter reset to Prometheus.
+   */
+  private readonly lastAnswers = new Map<number, ScrapeResponse>();
 
   constructor(options: ClusterMetricsOptions = {}) {
     this.timeoutMs = options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
@@ -72,6 +78,8 @@ export class ClusterMetrics {
     const workers = Object.values(cluster.workers ?? {}).filter(
       (worker): worker is Worker => worker !== undefined && worker.isConnected(),
     );
+    for (const id of this.lastAnswers.keys())
+      if (!workers.some((worker) => worker.id === id)) this.lastAnswers.delete(id);
     const answers = await Promise.all(workers.map((worker) => this.ask(worker)));
     const scrapes = answers.filter(
       (answer): answer is ScrapeResponse & { text: string } => answer !== undefined,
@@ -120,7 +128,10 @@ export class ClusterMetrics {
     };
   }
 
-  /** One worker's scrape, or `undefined` once it exited, failed or took too long. */
+  /**
+   * One worker's scrape; its last one while it is alive but failed or took too long (`undefined`
+   * if it never answered); `undefined` once it exited.
+   */
   private ask(worker: Worker): Promise<ScrapeResponse | undefined> {
     const id = ++this.nextId;
     return new Promise((resolve) => {
@@ -129,18 +140,24 @@ export class ClusterMetrics {
         worker.off('message', onMessage);
         worker.off('exit', onGone);
         worker.off('disconnect', onGone);
-        if (answer) this.missing.delete(worker.id);
-        else if (problem && !this.missing.has(worker.id)) {
+        if (answer) {
+          this.missing.delete(worker.id);
+          this.lastAnswers.set(worker.id, answer);
+          return resolve(answer);
+        }
+        if (problem && !this.missing.has(worker.id)) {
           this.missing.add(worker.id);
           this.logger.warn(workerMissedMessage(worker.id, problem));
         }
-        resolve(answer);
+        if (problem === undefined) this.lastAnswers.delete(worker.id);
+        resolve(problem === undefined ? undefined : this.lastAnswers.get(worker.id));
       };
       const onMessage = (message: Partial<ScrapeResponse> | null) => {
         if (message?.type !== SCRAPE_RESPONSE || message.id !== id) return;
         if (typeof message.text === 'string') done(message as ScrapeResponse);
         else done(undefined, message.error ?? 'it sent no metrics');
       };
+      // Gone for good: its series leave the sums (with workerId, they simply end).
       const onGone = () => done(undefined);
       const timer = setTimeout(
         () => done(undefined, `it did not answer within ${this.timeoutMs} ms`),
@@ -151,10 +168,13 @@ export class ClusterMetrics {
       worker.once('disconnect', onGone);
       try {
         worker.send({ type: SCRAPE_REQUEST, id }, (error: Error | null) => {
-          if (error) done(undefined);
+          if (error) done(undefined, `asking it failed: ${error.message}`);
         });
-      } catch {
-        done(undefined);
+      } catch (error) {
+        done(
+          undefined,
+          `asking it failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     });
   }

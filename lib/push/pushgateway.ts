@@ -69,7 +69,14 @@ export class PushgatewayPusher {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.pushLogged();
+    // The push with the final counts: its failure is always told, failing before or not.
+    try {
+      await this.push();
+      if (this.failing) this.logger.warn(pushRecoveredMessage(this.target));
+      this.failing = false;
+    } catch (error) {
+      this.logger.warn(pushFailedMessage(this.target, error));
+    }
     if (this.options.deleteOnShutdown) {
       try {
         await this.request('DELETE');
@@ -116,7 +123,9 @@ export class PushgatewayPusher {
  */
 function groupUrl({ url, job, groupingKey = {} }: PushgatewayOptions): string {
   const segment = (label: string, value: string) =>
-    value === '' || value.includes('/')
+    // Base64 where a plain segment would not survive: empty, with '/', or '.' and '..' (URL
+    // dot segments, which fetch resolves away).
+    value === '' || value.includes('/') || value === '.' || value === '..'
       ? `${label}@base64/${Buffer.from(value).toString('base64url') || '='}`
       : `${label}/${encodeURIComponent(value)}`;
   const parts = [segment('job', job)];

@@ -143,4 +143,41 @@ const items = { dynamo_namespace: 'dynamo', dynamo_component: 'batch' };
       /^Pushing the metrics to http:\/\/127\.0\.0\.1:9\/metrics\/job\/manual failed \(retried at the next push\): /,
     );
   });
+  it.each(['..', '.'])(
+    'pushes to its own group when a grouping value is %j (a URL dot segment)',
+    async (instance) => {
+      const runtime = new DistributedRuntime({ uptime: false, logger: { warn: () => {} } });
+      runtime.namespace('dynamo').createIntCounter('runs_total', 'Runs').inc();
+      const pusher = new PushgatewayPusher(runtime, {
+        url: gateway.url,
+        job: 'dots',
+        groupingKey: { instance },
+      });
+      await pusher.push();
+      expect(pusher.groupUrl).toBe(
+        `${gateway.url}/metrics/job/dots/instance@base64/${Buffer.from(instance).toString('base64url')}`,
+      );
+      expect(
+        sampleValue(await gateway.metrics(), 'dynamo_component_runs_total', {
+          job: 'dots',
+          instance,
+        }),
+      ).toBe(1);
+    },
+  );
+
+  it('tells the failure of the final push at shutdown, also after periodic pushes failed', async () => {
+    const warnings: string[] = [];
+    const runtime = new DistributedRuntime({ uptime: false, logger: { warn: () => {} } });
+    const pusher = new PushgatewayPusher(
+      runtime,
+      { url: 'http://127.0.0.1:9', job: 'j', intervalMs: 20, timeoutMs: 500 },
+      { warn: (message) => warnings.push(message) },
+    );
+    pusher.start();
+    await until(() => warnings.length === 1, 'the first periodic failure');
+    await pusher.stop();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toBe(warnings[0]);
+  });
 });

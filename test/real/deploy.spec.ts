@@ -37,6 +37,16 @@ describe('deploy/prometheus', () => {
       { name: 'dynamo-backend', interval: '6s', path: '/metrics', targets: ['localhost:8081'] },
     ]);
   });
+
+  it('splits the one scrape both ports serve between the jobs, so no series is stored twice', () => {
+    const rules = yaml('prometheus/prometheus.yml').scrape_configs.map(
+      (job: Yaml) => job.metric_relabel_configs,
+    );
+    expect(rules).toEqual([
+      [{ source_labels: ['__name__'], regex: 'dynamo_frontend_.*', action: 'keep' }],
+      [{ source_labels: ['__name__'], regex: 'dynamo_frontend_.*', action: 'drop' }],
+    ]);
+  });
 });
 
 describe('deploy/kubernetes', () => {
@@ -89,10 +99,25 @@ describe('deploy/kubernetes', () => {
       ['system', 'system'],
     ]);
     const jobs = (endpoints: Yaml[]) =>
-      endpoints.map((e) => [e.port, e.path, e.interval, e.relabelings[0]]);
+      endpoints.map((e) => [e.port, e.path, e.interval, e.relabelings[0], e.metricRelabelings]);
+    const split = (action: string) => [
+      { sourceLabels: ['__name__'], regex: 'dynamo_frontend_.*', action },
+    ];
     const expected = [
-      ['http', '/metrics', '10s', { targetLabel: 'job', replacement: 'dynamo-frontend' }],
-      ['system', '/metrics', '6s', { targetLabel: 'job', replacement: 'dynamo-backend' }],
+      [
+        'http',
+        '/metrics',
+        '10s',
+        { targetLabel: 'job', replacement: 'dynamo-frontend' },
+        split('keep'),
+      ],
+      [
+        'system',
+        '/metrics',
+        '6s',
+        { targetLabel: 'job', replacement: 'dynamo-backend' },
+        split('drop'),
+      ],
     ];
     const podMonitor = byKind('PodMonitor');
     expect(podLabels).toMatchObject(podMonitor.spec.selector.matchLabels);

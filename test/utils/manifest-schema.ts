@@ -144,6 +144,7 @@ const scrapeEndpoint: Schema = {
     interval: duration,
     scrapeTimeout: duration,
     relabelings: { array: relabeling },
+    metricRelabelings: { array: relabeling },
   },
   required: ['port'],
 };
