@@ -10,6 +10,8 @@ import {
 } from './dynamo-metrics.module-definition';
 import { levelProviders, runtimeProvider, systemProviders } from './dynamo-metrics.providers';
 import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
+import { FrontendMetrics } from './frontend/frontend-metrics';
+import { frontendProviders } from './frontend/frontend.providers';
 import { HttpInstrumentation } from './http/http-instrumentation';
 import { MetricsRoute } from './metrics-route';
 import { ClusterWorkerHost } from './cluster/cluster-worker.host';
@@ -68,6 +70,7 @@ function withProviders(module: DynamicModule): DynamicModule {
       ScrapeAccess,
       ...systemProviders,
       SystemStatusHost,
+      ...frontendProviders,
       ...levels,
     ],
     exports: [
@@ -75,6 +78,7 @@ function withProviders(module: DynamicModule): DynamicModule {
       DistributedRuntime,
       SystemHealth,
       SystemStatusServer,
+      FrontendMetrics,
       MODULE_OPTIONS_TOKEN,
       ...levels.map((provider) => (provider as { provide: string | symbol }).provide),
     ],

@@ -1,6 +1,9 @@
 /** Prefix of every metric created through the hierarchy (Dynamo's `name_prefix::COMPONENT`). */
 export const COMPONENT_METRIC_PREFIX = 'dynamo_component_';
 
+/** Prefix of Dynamo's LLM HTTP frontend metrics (`name_prefix::FRONTEND`), outside the hierarchy. */
+export const FRONTEND_METRIC_PREFIX = 'dynamo_frontend_';
+
 /** Auto labels, by position in the hierarchy. */
 export const NAMESPACE_LABEL = 'dynamo_namespace';
 export const COMPONENT_LABEL = 'dynamo_component';

@@ -184,3 +184,11 @@ function describe(value: unknown): string {
   }
   return String(value);
 }
+
+export const invalidPrefixMessage = (prefix: unknown) =>
+  `Invalid metric name prefix ${describe(prefix)}: it must match [a-zA-Z_:][a-zA-Z0-9_:]* ` +
+  `(e.g. 'dynamo_frontend_')`;
+
+export const invalidLogBucketsMessage = (min: unknown, max: unknown, count: unknown) =>
+  `Invalid log buckets (min ${describe(min)}, max ${describe(max)}, count ${describe(count)}): ` +
+  `min and max must be finite with 0 < min < max, and count an integer from 1 to 512`;

@@ -12,12 +12,15 @@ import {
   externalConflictAtScrapeMessage,
   externalDuplicateAtScrapeMessage,
   externalInvalidMessage,
+  invalidPrefixMessage,
   readFailedMessage,
   readTimedOutMessage,
 } from './core.messages';
 import type { DistributedRuntimeOptions } from './interfaces/distributed-runtime-options.interface';
 import type { CounterVec } from './metric-vec';
 import { Namespace } from './namespace';
+import { isValidMetricName } from './naming';
+import { PrefixedRegistry } from './prefixed-registry';
 import {
   collectPromClientMetric,
   toExternalFamily,
@@ -34,6 +37,7 @@ import { RuntimeState } from './runtime-state';
  */
 export class DistributedRuntime extends RegistryLevel {
   private readonly namespaces = new Map<string, Namespace>();
+  private readonly prefixedRegistries = new Map<string, PrefixedRegistry>();
   private readonly startedAt = performance.now();
 
   constructor(options: DistributedRuntimeOptions = {}) {
@@ -61,6 +65,24 @@ export class DistributedRuntime extends RegistryLevel {
       name,
       (sanitized) => new Namespace(this.state, undefined, sanitized),
     );
+  }
+
+  /**
+   * Runtime-level metrics named `prefix` + the sanitized name (not `dynamo_component_` + name),
+   * with no auto labels, in this runtime's scrape: e.g. `drt.prefixed('dynamo_frontend_')` for
+   * Dynamo's frontend metrics. Created once per prefix and cached.
+   */
+  prefixed(prefix: string): PrefixedRegistry {
+    let registry = this.prefixedRegistries.get(prefix);
+    if (!registry) {
+      if (typeof prefix !== 'string' || !isValidMetricName(prefix)) {
+        throw new Error(invalidPrefixMessage(prefix));
+      }
+      registry = new PrefixedRegistry(this.state, prefix);
+      this.prefixedRegistries.set(prefix, registry);
+      this.children.push(registry);
+    }
+    return registry;
   }
 
   /** @internal */

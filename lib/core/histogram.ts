@@ -36,6 +36,23 @@ export class Histogram {
     this.count++;
   }
 
+  /**
+   * Observes `value` `times` times at once (an integer > 0, not checked): what a chunk of n
+   * tokens records for its inter-token latency, in O(1). @internal
+   */
+  observeTimes(value: number, times: number): void {
+    if (typeof value !== 'number' || value !== value) {
+      throw new Error(notANumberMessage(this.name, value));
+    }
+    const bounds = this.upperBounds;
+    const n = bounds.length;
+    let i = 0;
+    while (i < n && value > bounds[i]) i++;
+    this.counts[i] += times;
+    this.sum += value * times;
+    this.count += times;
+  }
+
   /** Starts a timer; calling the returned function observes the elapsed seconds and returns them. */
   startTimer(): () => number {
     const start = performance.now();

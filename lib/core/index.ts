@@ -5,6 +5,7 @@ export {
   COMPONENT_METRIC_PREFIX,
   DEFAULT_BUCKETS,
   ENDPOINT_LABEL,
+  FRONTEND_METRIC_PREFIX,
   NAMESPACE_LABEL,
   OPENMETRICS_CONTENT_TYPE,
   OVERFLOW_LABEL_VALUE,
@@ -34,6 +35,7 @@ export type {
 } from './interfaces/metric-options.interface';
 export type { MetricsRegistry } from './interfaces/metrics-registry.interface';
 export type { LabelValue } from './label-layout';
+export { logBuckets } from './log-buckets';
 export type { MetricType } from './metric-shape';
 export {
   MetricVec,
@@ -45,6 +47,7 @@ export {
 } from './metric-vec';
 export { Namespace } from './namespace';
 export { sanitizeLabelName, sanitizeMetricName } from './naming';
+export { PrefixedRegistry } from './prefixed-registry';
 export type { PromClientRegistry } from './prom-client-bridge';
 export type { RegistryLevel } from './registry-level';
 export {
@@ -52,3 +55,7 @@ export {
   WorkHandlerMetrics,
   type WorkHandlerMetricsOptions,
 } from './work-handler-metrics';
+
+// Dynamo's LLM frontend metrics (`dynamo_frontend_*`): framework-free, so usable from this entry
+// too. `@DynamoFrontend()` is in the Nest integration.
+export * from '../frontend';

@@ -271,7 +271,12 @@ export abstract class RegistryLevel implements MetricsRegistry {
     labelNames: readonly string[],
     opts: HistogramOptions,
   ): unknown {
-    return this.registerNamed(fullMetricName(rawName), kind, vec, help, labelNames, opts);
+    return this.registerNamed(this.metricName(rawName), kind, vec, help, labelNames, opts);
+  }
+
+  /** The full name of a metric created here as `name`: `dynamo_component_` + the sanitized name. @internal */
+  protected metricName(name: string): string {
+    return fullMetricName(name);
   }
 
   /** Registers (or gets) a metric under `name` as given: the runtime's own need no prefix. @internal */

@@ -1,5 +1,6 @@
 export { DynamoComponent, type DynamoComponentOptions } from './dynamo-component.decorator';
 export { DynamoEndpoint, type DynamoEndpointOptions } from './dynamo-endpoint.decorator';
+export { DynamoFrontend } from './dynamo-frontend.decorator';
 export { Timed, type TimedOptions } from './timed.decorator';
 export {
   getComponentToken,

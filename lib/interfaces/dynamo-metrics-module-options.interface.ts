@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConstLabels } from '../core/interfaces/metric-options.interface';
 import type { PromClientRegistry } from '../core/prom-client-bridge';
 import type { PushgatewayOptions } from '../push/pushgateway';
+import type { FrontendMetricsOptions } from '../frontend/interfaces';
 import type {
   ScrapeCredentials,
   SystemServerOptions,
@@ -103,4 +104,9 @@ export interface DynamoMetricsModuleOptions {
   system?: SystemServerOptions;
   /** Protects `/metrics` on both ports. None by default (credentials may come from the environment). */
   auth?: DynamoMetricsAuthOptions;
+  /**
+   * Dynamo's LLM frontend metrics (`dynamo_frontend_*`) of `@DynamoFrontend()` handlers and the
+   * injectable `FrontendMetrics`: the served models, the model limit, bucket overrides.
+   */
+  frontend?: FrontendMetricsOptions;
 }

@@ -1,11 +1,21 @@
 import { Module } from '@nestjs/common';
 import { DynamoMetricsModule } from '../../lib';
+import { ChatController } from './chat.controller';
 import { CompletionsController } from './completions.controller';
+import { MOCK_MODELS, MockLlmService } from './mock-llm.service';
 import { ModelService } from './model.service';
+import { ModelsController } from './models.controller';
 
 @Module({
-  imports: [DynamoMetricsModule.forRoot({ namespace: 'dynamo', defaultMetrics: true })],
-  controllers: [CompletionsController],
-  providers: [ModelService],
+  imports: [
+    DynamoMetricsModule.forRoot({
+      namespace: 'dynamo',
+      defaultMetrics: true,
+      // dynamo_frontend_* label any other model "unknown_model" (Dynamo's rule).
+      frontend: { models: MOCK_MODELS },
+    }),
+  ],
+  controllers: [CompletionsController, ChatController, ModelsController],
+  providers: [ModelService, MockLlmService],
 })
 export class AppModule {}

@@ -13,6 +13,10 @@ async function bootstrap(): Promise<void> {
     `  curl -X POST localhost:${port}/v1/completions -H 'content-type: application/json' -d '{"prompt":"hello world"}'`,
   );
   console.log(`  curl localhost:${port}/v1/stream?prompt=hi`);
+  console.log(
+    `  curl -N localhost:${port}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"demo-llm","messages":[{"role":"user","content":"hello world"}],"stream":true}'`,
+  );
+  console.log(`  curl localhost:${port}/v1/models`);
   console.log(`  curl localhost:${port}/metrics`);
 }
 

@@ -1,0 +1,140 @@
+// The server of the frontend benchmark, in its own process: `node frontend-app.js
+// <express|fastify>`. Four routes stream the same 10,000 OpenAI chunks: as SSE (an Observable of
+// MessageEvents) and as NDJSON (an async generator), each bare and with @DynamoFrontend();
+// `GET /cpu` tells the CPU time the process has used, `GET /gc` collects garbage. Prints
+// `PORT=<port>` once listening.
+import 'reflect-metadata';
+import {
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Injectable,
+  type MessageEvent,
+  Module,
+  type NestInterceptor,
+  Post,
+  RequestMethod,
+  Sse,
+  UseInterceptors,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { map, type Observable, range } from 'rxjs';
+import { DynamoFrontend, DynamoMetricsModule } from '../lib';
+
+/** Chunks per response. */
+export const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 10_000);
+
+/**
+ * Chunk `i` of a response, made when it is sent, as a server makes each chunk when its token
+ * comes (the last one carries the usage).
+ */
+function chunk(i: number): object {
+  return i === CHUNKS - 1
+    ? {
+        id: 'chatcmpl-bench',
+        object: 'chat.completion.chunk',
+        model: 'bench-llm',
+        choices: [],
+        usage: { prompt_tokens: 42, completion_tokens: CHUNKS - 1, total_tokens: CHUNKS + 41 },
+      }
+    : {
+        id: 'chatcmpl-bench',
+        object: 'chat.completion.chunk',
+        model: 'bench-llm',
+        choices: [{ index: 0, delta: { content: ' token' }, finish_reason: null }],
+      };
+}
+
+function events(): Observable<MessageEvent> {
+  return range(0, CHUNKS).pipe(map((i) => ({ data: chunk(i) })));
+}
+
+async function* generate(): AsyncGenerator<object> {
+  for (let i = 0; i < CHUNKS; i++) yield chunk(i);
+}
+
+const endpoint = { endpoint: 'chat_completions' } as const;
+
+/** An interceptor that does nothing: what any interceptor costs a stream in Nest. */
+@Injectable()
+class PassThroughInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle();
+  }
+}
+
+@Controller()
+class StreamController {
+  @Sse('sse/bare', { method: RequestMethod.POST })
+  sseBare(): Observable<MessageEvent> {
+    return events();
+  }
+
+  @Sse('sse/frontend', { method: RequestMethod.POST })
+  @DynamoFrontend(endpoint)
+  sseFrontend(): Observable<MessageEvent> {
+    return events();
+  }
+
+  @Sse('sse/interceptor', { method: RequestMethod.POST })
+  @UseInterceptors(PassThroughInterceptor)
+  sseInterceptor(): Observable<MessageEvent> {
+    return events();
+  }
+
+  @Post('ndjson/bare')
+  ndjsonBare(): AsyncIterable<object> {
+    return generate();
+  }
+
+  @Post('ndjson/interceptor')
+  @UseInterceptors(PassThroughInterceptor)
+  ndjsonInterceptor(): AsyncIterable<object> {
+    return generate();
+  }
+
+  @Post('ndjson/frontend')
+  @DynamoFrontend(endpoint)
+  ndjsonFrontend(): AsyncIterable<object> {
+    return generate();
+  }
+}
+
+/** CPU time this process has used, in microseconds: what a streamed response cost it. */
+@Controller()
+class CpuController {
+  /** A full GC (with `--expose-gc`), so that no response pays for the garbage of another. */
+  @Get('gc')
+  gc(): string {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    return 'ok';
+  }
+
+  @Get('cpu')
+  cpu(): string {
+    const { user, system } = process.cpuUsage();
+    return String(user + system);
+  }
+}
+
+@Module({
+  imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
+  controllers: [StreamController, CpuController],
+})
+class BenchModule {}
+
+async function main(): Promise<void> {
+  const adapter = process.argv[2];
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(BenchModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  console.log(`PORT=${port}`);
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,26 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { DistributedRuntime } from '../core/distributed-runtime';
+import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
+import type { DynamoMetricsModuleOptions } from '../interfaces';
+import { FrontendMetadataAccessor } from './frontend-metadata.accessor';
+import { FrontendMetrics } from './frontend-metrics';
+import { FrontendRoutes } from './frontend-routes';
+
+/** The app's `FrontendMetrics` (on its runtime, with the module's `frontend` options). */
+export const frontendMetricsProvider: Provider = {
+  provide: FrontendMetrics,
+  useFactory: (runtime: DistributedRuntime, options: DynamoMetricsModuleOptions) => {
+    const logger = new Logger('DynamoMetrics');
+    return new FrontendMetrics(runtime, options.frontend ?? {}, {
+      logger: options.logger ?? { warn: (message) => logger.warn(message) },
+    });
+  },
+  inject: [DistributedRuntime, MODULE_OPTIONS_TOKEN],
+};
+
+/** Everything `@DynamoFrontend()` needs in the module. Not exported from the package. */
+export const frontendProviders: Provider[] = [
+  frontendMetricsProvider,
+  FrontendMetadataAccessor,
+  FrontendRoutes,
+];

@@ -1,0 +1,20 @@
+export { countChunkTokens } from './chunk-reader';
+export { errorTypeOfException, errorTypeOfStatus } from './frontend-error-type';
+export { FrontendMetrics } from './frontend-metrics';
+export { FrontendRequest } from './frontend-request';
+export {
+  DEFAULT_MAX_MODELS,
+  FRONTEND_BUCKET_DEFAULTS,
+  FRONTEND_ERROR_TYPES,
+  UNKNOWN_MODEL,
+} from './frontend.constants';
+export type {
+  DynamoFrontendOptions,
+  FrontendBuckets,
+  FrontendEndpoint,
+  FrontendErrorType,
+  FrontendHttpRequest,
+  FrontendMetricsEnvironment,
+  FrontendMetricsOptions,
+  FrontendRequestType,
+} from './interfaces';
