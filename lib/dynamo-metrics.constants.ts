@@ -28,3 +28,6 @@ export const SCRAPE_GATE = 'DYNAMO_METRICS:SCRAPE_GATE';
 
 /** Token of the system status server's resolved settings. Not exported from the package. */
 export const SYSTEM_CONFIG = 'DYNAMO_METRICS:SYSTEM_CONFIG';
+
+/** Path of the live page with `ui: true`. */
+export const DEFAULT_UI_PATH = '/metrics/ui';

@@ -21,6 +21,7 @@ import { ScrapeAccess } from './scrape-access';
 import { SystemStatusHost } from './system-status.host';
 import { SystemHealth } from './system/system-health';
 import { SystemStatusServer } from './system/system-status-server';
+import { StatusPageRoute } from './ui/status-page.route';
 
 /**
  * Dynamo's metrics for a Nest app: a `DistributedRuntime` per app, injectable levels, and the
@@ -31,6 +32,7 @@ export class DynamoMetricsModule extends ConfigurableModuleClass implements Nest
   constructor(
     private readonly route: MetricsRoute,
     private readonly instrumentation: HttpInstrumentation,
+    private readonly statusPage: StatusPageRoute,
   ) {
     super();
   }
@@ -38,6 +40,7 @@ export class DynamoMetricsModule extends ConfigurableModuleClass implements Nest
   /** Runs in HTTP apps after the controllers exist and before Nest registers their routes. */
   configure(): void {
     this.route.mount();
+    this.statusPage.mount(this.route.path);
     this.instrumentation.install();
   }
 
@@ -67,6 +70,7 @@ function withProviders(module: DynamicModule): DynamicModule {
       PushgatewayHost,
       HttpInstrumentation,
       MetricsRoute,
+      StatusPageRoute,
       ScrapeAccess,
       ...systemProviders,
       SystemStatusHost,

@@ -4,7 +4,11 @@ export * from './core';
 // The Nest integration.
 export { DynamoMetricsModule } from './dynamo-metrics.module';
 export { DYNAMO_METRICS_OPTIONS } from './dynamo-metrics.module-definition';
-export { DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE } from './dynamo-metrics.constants';
+export {
+  DEFAULT_METRICS_PATH,
+  DEFAULT_NAMESPACE,
+  DEFAULT_UI_PATH,
+} from './dynamo-metrics.constants';
 export * from './decorators';
 export { SystemHealth } from './system/system-health';
 export type { HealthReport, HealthStatus } from './system/system-health';

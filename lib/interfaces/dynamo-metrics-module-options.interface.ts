@@ -109,4 +109,9 @@ export interface DynamoMetricsModuleOptions {
    * injectable `FrontendMetrics`: the served models, the model limit, bucket overrides.
    */
   frontend?: FrontendMetricsOptions;
+  /**
+   * A live page of the scrape on the app's HTTP server: `true` serves it at `/metrics/ui`, a
+   * string at that path (the global prefix applies as for `path`). Off by default.
+   */
+  ui?: boolean | string;
 }

@@ -13,6 +13,8 @@ import { ModelsController } from './models.controller';
       defaultMetrics: true,
       // dynamo_frontend_* label any other model "unknown_model" (Dynamo's rule).
       frontend: { models: MOCK_MODELS },
+      // The live page at /metrics/ui, for looking at the sample without Prometheus.
+      ui: true,
     }),
   ],
   controllers: [CompletionsController, ChatController, ModelsController],

@@ -18,6 +18,7 @@ async function bootstrap(): Promise<void> {
   );
   console.log(`  curl localhost:${port}/v1/models`);
   console.log(`  curl localhost:${port}/metrics`);
+  console.log(`  open http://localhost:${port}/metrics/ui (the live page)`);
 }
 
 void bootstrap();
