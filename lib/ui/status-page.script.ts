@@ -9,7 +9,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
   var base = location.origin + location.pathname.replace(/\/+$/, '');
   var scrapeUrl = new URL(document.body.getAttribute('data-scrape'), base).pathname;
   var query = new URLSearchParams(location.search);
-  var intervalMs = Math.max(250, Number(query.get('interval')) || 2000);
+  var intervalMs = Math.min(60000, Math.max(250, Number(query.get('interval')) || 2000));
   var WINDOW_MS = 10000;
   var KEEP = 90;
   var snapshots = [];
@@ -32,7 +32,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       var name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
       if (!name) continue;
       var pos = name[0].length;
-      var labels = {};
+      var labels = Object.create(null);
       if (line.charAt(pos) === '{') {
         pos++;
         while (pos < line.length && line.charAt(pos) !== '}') {
@@ -73,7 +73,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       namespace: labels.dynamo_namespace || '',
       component: labels.dynamo_component || '',
       endpoint: labels.dynamo_endpoint,
-      requests: 0, inflight: 0, errors: 0, bytesIn: 0, bytesOut: 0, cancelled: 0, buckets: {},
+      requests: 0, inflight: 0, errors: 0, bytesIn: 0, bytesOut: 0, cancelled: 0, buckets: Object.create(null),
     };
   }
 
@@ -83,8 +83,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`
 
   // One snapshot: per endpoint and per model sums over every other label.
   function snapshot(samples) {
-    var endpoints = {};
-    var models = {};
+    // Keys come from label values, which requests may choose ('__proto__'): maps without a prototype.
+    var endpoints = Object.create(null);
+    var models = Object.create(null);
     for (var i = 0; i < samples.length; i++) {
       var s = samples[i];
       var l = s.labels;
@@ -136,7 +137,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
   }
 
   function bucketDelta(now, then) {
-    var out = {};
+    var out = Object.create(null);
     for (var le in now.buckets) out[le] = now.buckets[le] - ((then && then.buckets[le]) || 0);
     return out;
   }
@@ -171,7 +172,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
     (children || []).forEach(function (c) { node.append(c); });
     return node;
   }

@@ -197,4 +197,31 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
       }
     }, 30_000);
   });
+  it('keeps working when requests choose model names like __proto__ and constructor', async () => {
+    // No declared models: the model label is what the request says (lower-cased).
+    const app = await startWithOptions(AppModule, 'express', { ui: true, frontend: {} });
+    const page = await browser.newPage();
+    try {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      for (const model of ['__proto__', 'constructor', 'demo-llm'])
+        await post(
+          app.url,
+          '/v1/chat/completions',
+          `{"model":"${model}","messages":[{"role":"user","content":"hi"}],"max_tokens":2}`,
+        );
+      await post(app.url, '/v1/completions', '{"prompt":"hello world","max_tokens":4}');
+      await page.goto(`${app.url}/metrics/ui?interval=250`);
+      for (const model of ['__proto__', 'constructor', 'demo-llm'])
+        await page.waitForSelector(`[data-model="${model}"] [data-field="requests"]:text-is("1")`);
+      await post(app.url, '/v1/completions', '{"prompt":"hello again","max_tokens":4}');
+      await page.waitForFunction(
+        `/^\\d+(\\.\\d+)? m?s$/.test(document.querySelector('[data-endpoint="dynamo/backend/generate"] [data-field="p50"]')?.textContent ?? '')`,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await app.close();
+    }
+  }, 30_000);
 });

@@ -102,13 +102,21 @@ describe('deploy/grafana/dashboards', () => {
     expect([...exprs.keys()].sort()).toEqual(expectations.map(([title]) => title).sort());
     for (const [title, pattern] of expectations)
       expect([title, exprs.get(title)]).toEqual([title, expect.stringMatching(pattern)]);
-    // The component panels follow the variables.
-    for (const [title, expr] of exprs)
-      if (expr.includes('dynamo_component_') && title !== 'Uptime')
-        expect(expr).toContain(
-          'dynamo_namespace=~"${namespace}",dynamo_component=~"${component}",dynamo_endpoint=~"${endpoint}"',
-        );
-      else if (expr.includes('dynamo_frontend_')) expect(expr).toContain('model=~"${model}"');
+    // Every selector (its braces, `${var}` inside them included) follows the variables.
+    const unfiltered: string[] = [];
+    for (const [title, expr] of exprs) {
+      if (title === 'Uptime') continue;
+      for (const [selector] of expr.matchAll(/dynamo_component_\w+(\{(?:\$\{[^}]*\}|[^{}])*\})?/g))
+        if (
+          !selector.includes(
+            '{dynamo_namespace=~"${namespace}",dynamo_component=~"${component}",dynamo_endpoint=~"${endpoint}"',
+          )
+        )
+          unfiltered.push(`${title}: ${selector}`);
+      for (const [selector] of expr.matchAll(/dynamo_frontend_\w+(\{(?:\$\{[^}]*\}|[^{}])*\})?/g))
+        if (!selector.includes('model=~"${model}"')) unfiltered.push(`${title}: ${selector}`);
+    }
+    expect(unfiltered).toEqual([]);
   });
 });
 

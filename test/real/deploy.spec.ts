@@ -147,7 +147,7 @@ describe('deploy/grafana', () => {
           access: 'proxy',
           url: 'http://localhost:9090',
           isDefault: true,
-          jsonData: { timeInterval: '6s' },
+          jsonData: { timeInterval: '10s' },
         },
       ],
     });
