@@ -299,6 +299,57 @@ const sortLabels = (rows: Labels[]) =>
         ).toEqual(Object.keys(EXPECTED[file]).sort());
     });
 
+    it('"Dynamo NestJS" panels read plausible numbers while traffic runs, not just any series', async () => {
+      const dashboard = dashboards.get('dynamo-nestjs.json')!;
+      const all = Object.fromEntries(
+        dashboard.templating.list
+          .filter((v) => v.type === 'query')
+          .map((v: DashboardVariable) => [v.name, interpolation(v, 'all')]),
+      );
+      const read = async (title: string, refId = 'A') => {
+        const panel = queryPanels(dashboard).find((p) => p.title === title)!;
+        const target = panel.targets!.find((t) => t.refId === refId)!;
+        const { rows } = await server.query(substitute(target.expr, all, RATE_INTERVAL));
+        return rows.map((row) => ({ labels: row.labels, value: Number(row.value) }));
+      };
+      const endpointOf = (labels: Labels) => labels.dynamo_endpoint;
+      for (const title of [
+        'Component requests/s',
+        'Output tokens/s',
+        'Component avg request duration',
+      ])
+        for (const { labels, value } of await read(title))
+          expect({ title, labels, positive: value > 0 }).toEqual({ title, labels, positive: true });
+      expect((await read('Frontend requests/s')).some(({ value }) => value > 0)).toBe(true);
+      // In milliseconds: Nest's requests take well over 0.1 ms; the mock's first token 20 ms.
+      for (const { value } of await read('Component avg request duration'))
+        expect(value).toBeGreaterThan(0.1);
+      for (const { value } of await read('Avg time to first token')) {
+        expect(value).toBeGreaterThan(15);
+        expect(value).toBeLessThan(5000);
+      }
+      const [p50, p95, p99] = await Promise.all(
+        ['A', 'B', 'C'].map((ref) => read('Component request duration p50 / p95 / p99', ref)),
+      );
+      for (const { labels, value } of p50) {
+        const at = (rows: typeof p50) =>
+          rows.find((row) => endpointOf(row.labels) === endpointOf(labels))!.value;
+        expect(value).toBeLessThanOrEqual(at(p95));
+        expect(at(p95)).toBeLessThanOrEqual(at(p99));
+      }
+      // The sample's generate endpoint fails on bad input; its stream endpoint never does.
+      const ratios = Object.fromEntries(
+        (await read('Component error ratio')).map(({ labels, value }) => [
+          endpointOf(labels),
+          value,
+        ]),
+      );
+      expect(ratios.generate).toBeGreaterThan(0);
+      expect(ratios.generate).toBeLessThan(1);
+      expect(ratios.stream).toBe(0);
+      for (const { value } of await read('Uptime')) expect(value).toBeGreaterThan(1);
+    });
+
     describe.each([...dashboards])('%s', (file, dashboard: Dashboard) => {
       const variables = dashboard.templating.list.filter((v) => v.type === 'query');
 
