@@ -74,6 +74,27 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
     }
   });
 
+  it('moves with the scrape under a global prefix, and reads it from there', async () => {
+    const app = await startWithOptions(
+      AppModule,
+      adapter,
+      { ui: true, useGlobalPrefix: true },
+      (nest) => nest.setGlobalPrefix('api'),
+    );
+    try {
+      expect((await fetch(app.url + '/metrics/ui')).status).toBe(404);
+      const html = await (await fetch(app.url + '/api/metrics/ui')).text();
+      expect(html).toContain('<body data-scrape="../../api/metrics">');
+      const scrape = new URL('../../api/metrics', app.url + '/api/metrics/ui');
+      expect(scrape.pathname).toBe('/api/metrics');
+      const response = await fetch(scrape);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('dynamo_component_');
+    } finally {
+      await app.close();
+    }
+  });
+
   it.each([
     [
       { ui: true, path: false as const },

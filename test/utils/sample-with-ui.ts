@@ -28,6 +28,7 @@ export async function startWithOptions(
   module: Type<unknown>,
   adapter: AdapterKind,
   extra: DynamoMetricsModuleOptions,
+  configure: (app: INestApplication) => void = () => {},
 ): Promise<{ app: INestApplication; url: string; close(): Promise<void> }> {
   const testing = await Test.createTestingModule({ imports: [module] })
     .overrideProvider(DYNAMO_METRICS_OPTIONS)
@@ -37,6 +38,7 @@ export async function startWithOptions(
     adapter === 'fastify'
       ? testing.createNestApplication(new FastifyAdapter(), { logger: false })
       : testing.createNestApplication(new ExpressAdapter(), { logger: false });
+  configure(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
