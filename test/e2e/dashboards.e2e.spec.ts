@@ -161,6 +161,7 @@ function prometheusConfig(ctx: Context): string {
   const addresses: Record<string, string> = {
     'localhost:8000': ctx.app,
     'localhost:8081': ctx.system,
+    'localhost:9401': ctx.dcgm,
   };
   config.global = { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' };
   for (const job of config.scrape_configs) {
@@ -171,10 +172,6 @@ function prometheusConfig(ctx: Context): string {
         return addresses[target];
       });
   }
-  config.scrape_configs.push({
-    job_name: 'dcgm-exporter',
-    static_configs: [{ targets: [ctx.dcgm] }],
-  });
   return JSON.stringify(config, null, 2); // JSON is YAML
 }
 

@@ -159,7 +159,12 @@ describe('deploy/compose.yaml', () => {
       job.static_configs.flatMap((config: Yaml) => config.targets),
     );
     const { PORT, DYN_SYSTEM_PORT } = compose.services.sample.environment;
-    expect(targets).toEqual([`localhost:${PORT}`, `localhost:${DYN_SYSTEM_PORT}`]);
+    // dcgm-exporter runs where the GPUs are (not in compose): without one its target is down.
+    expect(targets).toEqual([
+      `localhost:${PORT}`,
+      `localhost:${DYN_SYSTEM_PORT}`,
+      'localhost:9401',
+    ]);
     const [datasource] = yaml('grafana/provisioning/datasources/prometheus.yaml').datasources;
     const listen = compose.services.prometheus.command.find((arg: string) =>
       arg.startsWith('--web.listen-address='),

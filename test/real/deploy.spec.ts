@@ -35,6 +35,7 @@ describe('deploy/prometheus', () => {
     expect(jobs).toEqual([
       { name: 'dynamo-frontend', interval: '10s', path: '/metrics', targets: ['localhost:8000'] },
       { name: 'dynamo-backend', interval: '6s', path: '/metrics', targets: ['localhost:8081'] },
+      { name: 'dcgm-exporter', interval: '10s', path: undefined, targets: ['localhost:9401'] },
     ]);
   });
 
@@ -45,6 +46,7 @@ describe('deploy/prometheus', () => {
     expect(rules).toEqual([
       [{ source_labels: ['__name__'], regex: 'dynamo_frontend_.*', action: 'keep' }],
       [{ source_labels: ['__name__'], regex: 'dynamo_frontend_.*', action: 'drop' }],
+      undefined,
     ]);
   });
 });
