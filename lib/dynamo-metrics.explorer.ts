@@ -143,7 +143,8 @@ export class DynamoMetricsExplorer implements OnModuleInit {
     return count;
   }
 
-  private componentOf(metatype: Type): Component {
+  /** The component of a decorated class (its `@DynamoComponent()`, else its name). @internal */
+  componentOf(metatype: Type): Component {
     const component = this.accessor.component(metatype);
     return this.runtime
       .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
-import { recordingFailedMessage } from '../dynamo-metrics.messages';
+import { firstFailureReporter } from '../recording-failures';
 import {
   countAllBodies,
   countBody,
@@ -64,12 +64,7 @@ type Adapter = Record<string, unknown> & {
 @Injectable()
 export class HttpInstrumentation {
   private readonly logger = new Logger('DynamoMetrics');
-  private failureLogged = false;
-  private readonly report = (error: unknown) => {
-    if (this.failureLogged) return;
-    this.failureLogged = true;
-    this.logger.error(recordingFailedMessage(error));
-  };
+  private readonly report = firstFailureReporter(this.logger);
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,

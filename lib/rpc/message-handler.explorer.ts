@@ -11,15 +11,14 @@ import {
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { snakeCase } from '../component-name.util';
-import type { Component } from '../core/component';
-import { DistributedRuntime } from '../core/distributed-runtime';
 import { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import type { DynamoEndpointMetadata } from '../decorators/dynamo-endpoint.decorator';
 import type { TimedMetadata } from '../decorators/timed.decorator';
-import { DEFAULT_NAMESPACE, ROUTE_ARGS_METADATA } from '../dynamo-metrics.constants';
+import { ROUTE_ARGS_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer } from '../dynamo-metrics.explorer';
 import { DynamoMetricsMetadataAccessor } from '../dynamo-metrics-metadata.accessor';
 import { recordingFailedMessage, requestScopedMessage } from '../dynamo-metrics.messages';
+import { firstFailureReporter } from '../recording-failures';
 import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from '../interfaces';
 import { wsHandlerKind } from '../ws/ws-handler-kind';
@@ -66,20 +65,14 @@ interface Explored {
 export class MessageHandlerExplorer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('DynamoMetrics');
   private readonly explored: Explored[] = [];
-  private failureLogged = false;
-  private readonly report = (error: unknown) => {
-    if (this.failureLogged) return;
-    this.failureLogged = true;
-    this.logger.error(recordingFailedMessage(error));
-  };
+  private readonly report = firstFailureReporter(this.logger);
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly accessor: DynamoMetricsMetadataAccessor,
-    private readonly runtime: DistributedRuntime,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
-    httpExplorer: DynamoMetricsExplorer,
+    private readonly httpExplorer: DynamoMetricsExplorer,
   ) {
     // In the constructor, not in a lifecycle hook: Nest registers microservice handlers
     // (`connectMicroservice()`, a microservice's `listen()`) and gateways before the hooks run,
@@ -156,7 +149,7 @@ export class MessageHandlerExplorer implements OnModuleInit, OnApplicationShutdo
     if (explored.binding !== undefined) return explored.binding;
     const { metatype, methodName, kind, endpoint, timed } = explored;
     try {
-      const component = this.componentOf(metatype);
+      const component = this.httpExplorer.componentOf(metatype);
       const metrics = endpoint
         ? new WorkHandlerMetrics(component.endpoint(endpoint.name ?? snakeCase(methodName)), {
             constLabels: endpoint.constLabels,
@@ -198,13 +191,6 @@ export class MessageHandlerExplorer implements OnModuleInit, OnApplicationShutdo
       .filter((pattern) => typeof pattern === 'string' || typeof pattern === 'number')
       .map((pattern) => registerChannel(String(pattern), metrics));
     return () => unregister.forEach((stop) => stop());
-  }
-
-  private componentOf(metatype: Type): Component {
-    const component = this.accessor.component(metatype);
-    return this.runtime
-      .namespace(component.namespace ?? this.options.namespace ?? DEFAULT_NAMESPACE)
-      .component(component.name);
   }
 }
 

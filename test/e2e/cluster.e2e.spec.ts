@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from '../utils/prometheus-server';
+import { freePort } from '../utils/free-port';
 import { realTool } from '../utils/real-tools';
 import { sampleValue } from '../utils/scrape';
 

@@ -8,7 +8,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { lastValueFrom, toArray } from 'rxjs';
 import { DistributedRuntime } from '../../lib';
-import { freePort } from './prometheus-server';
+import { freePort } from './free-port';
 
 export interface RunningMicroservice {
   app: INestMicroservice;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './prometheus-server';
+import { freePort } from './free-port';
 
 /** A real NATS server (Debian's `nats-server`) on a free loopback port. */
 export class NatsServer {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './prometheus-server';
+import { freePort } from './free-port';
 
 export interface QueryResult {
   status: string;
@@ -13,7 +13,7 @@ export interface QueryResult {
 
 /**
  * A real Prometheus server on loopback with a temporary data directory, run with the config
- * text it is given (PrometheusServer writes its own config; this one takes a whole file).
+ * text it is given (PrometheusServer builds one from scrape targets on top of this).
  */
 export class PrometheusProcess {
   private constructor(

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './prometheus-server';
+import { freePort } from './free-port';
 
 /** A real Prometheus Pushgateway (Debian's `prometheus-pushgateway`) on a free loopback port, without persistence. */
 export class Pushgateway {
