@@ -15,6 +15,7 @@ import {
 } from '@nestjs/common';
 import { map, Observable, of, Subject } from 'rxjs';
 import { DynamoFrontend, DynamoMetricsModule } from '../../lib';
+import { sleep } from '../fixtures/nest/sleep';
 import { parseExposition, samplesOf } from '../utils/exposition';
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 
@@ -22,7 +23,6 @@ import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 // the handler streams what a feed (a Subject) emits, and the test emits on it with timers. The
 // gaps are chosen in the middle of Dynamo's buckets, so a busy machine cannot move them across.
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the test feeds one request: its chunks, and when its handler ran and its stream stopped. */
 class Feed {
