@@ -23,7 +23,6 @@ import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 // the handler streams what a feed (a Subject) emits, and the test emits on it with timers. The
 // gaps are chosen in the middle of Dynamo's buckets, so a busy machine cannot move them across.
 
-
 /** What the test feeds one request: its chunks, and when its handler ran and its stream stopped. */
 class Feed {
   readonly chunks = new Subject<object>();
