@@ -1,6 +1,8 @@
 // The server of the frontend benchmark, in its own process: `node frontend-app.js
-// <express|fastify>`. Four routes stream the same 10,000 OpenAI chunks: as SSE (an Observable of
-// MessageEvents) and as NDJSON (an async generator), each bare and with @DynamoFrontend();
+// <express|fastify>`. Its routes stream the same 10,000 OpenAI chunks: as SSE (an Observable of
+// MessageEvents) and as NDJSON (an async generator), each bare and with @DynamoFrontend(); two
+// more NDJSON routes read the generator as @DynamoFrontend() does, recording nothing or only
+// reading the clock per chunk (the floors);
 // `GET /cpu` tells the CPU time the process has used, `GET /gc` collects garbage. Prints
 // `PORT=<port>` once listening.
 import 'reflect-metadata';
@@ -22,6 +24,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { map, type Observable, range } from 'rxjs';
 import { DynamoFrontend, DynamoMetricsModule } from '../lib';
+import type { FrontendExchange } from '../lib/frontend/frontend-exchange';
+import { TrackedStream } from '../lib/frontend/tracked-stream';
 
 /** Chunks per response. */
 export const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 10_000);
@@ -57,11 +61,42 @@ async function* generate(): AsyncGenerator<object> {
 
 const endpoint = { endpoint: 'chat_completions' } as const;
 
-/** An interceptor that does nothing: what any interceptor costs a stream in Nest. */
+/**
+ * What the floors read a stream through `TrackedStream` with, in place of a request's exchange:
+ * nothing per chunk, or only the clock read that exact per-chunk timing needs.
+ */
+class FloorExchange {
+  lastChunkAt = 0;
+
+  constructor(private readonly clock: boolean) {}
+
+  chunk(): void {
+    if (this.clock) this.lastChunkAt = performance.now();
+  }
+
+  streamDone(): void {}
+
+  failed(): void {}
+}
+
+function readBeside(value: unknown, clock: boolean): unknown {
+  const exchange = new FloorExchange(clock) as unknown as FrontendExchange;
+  return new TrackedStream(value as AsyncIterable<unknown>, exchange);
+}
+
+/** Floor: reads the returned stream as @DynamoFrontend() does, and records nothing. */
 @Injectable()
-class PassThroughInterceptor implements NestInterceptor {
+class ReadInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle();
+    return next.handle().pipe(map((value) => readBeside(value, false)));
+  }
+}
+
+/** Floor: as ReadInterceptor, plus one `performance.now()` per chunk. */
+@Injectable()
+class ClockInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(map((value) => readBeside(value, true)));
   }
 }
 
@@ -78,20 +113,20 @@ class StreamController {
     return events();
   }
 
-  @Sse('sse/interceptor', { method: RequestMethod.POST })
-  @UseInterceptors(PassThroughInterceptor)
-  sseInterceptor(): Observable<MessageEvent> {
-    return events();
-  }
-
   @Post('ndjson/bare')
   ndjsonBare(): AsyncIterable<object> {
     return generate();
   }
 
-  @Post('ndjson/interceptor')
-  @UseInterceptors(PassThroughInterceptor)
-  ndjsonInterceptor(): AsyncIterable<object> {
+  @Post('ndjson/read')
+  @UseInterceptors(ReadInterceptor)
+  ndjsonRead(): AsyncIterable<object> {
+    return generate();
+  }
+
+  @Post('ndjson/clock')
+  @UseInterceptors(ClockInterceptor)
+  ndjsonClock(): AsyncIterable<object> {
     return generate();
   }
 
