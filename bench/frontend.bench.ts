@@ -3,11 +3,12 @@
 // of MessageEvents) and as NDJSON (an async generator), each from a bare route (A) and from a
 // @DynamoFrontend() one (B); this process reads the responses on loopback. Two floors compare the
 // bare NDJSON route with routes that read the generator as @DynamoFrontend() does but record
-// nothing, or only read the clock per chunk: what exact per-chunk timing costs at the least. Each round runs
-// A B B A (the next B A A B) on the same server, so a slow phase of this shared machine hits both;
-// medians, and the median of the per-round ratios, of wall-clock time and of the server's CPU
-// time. Then, in this process, the recording alone: ns per call of the handle's per-chunk
-// methods, and (in a child process with a large young generation) the bytes they allocate.
+// nothing, or only read the clock per chunk: what exact per-chunk timing costs at the least.
+// Each round runs A B B A (the next B A A B) on the same server, so a slow phase of this shared
+// machine hits both; medians, and the median of the per-round ratios, of wall-clock time and of
+// the server's CPU time. Then, in this process, the recording alone: ns per call of the handle's
+// per-chunk methods, and (in a child process with a large young generation) the bytes they
+// allocate.
 //
 //   npm run bench:frontend        BENCH_ROUNDS=31 BENCH_ADAPTERS=fastify npm run bench:frontend
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -13,7 +13,7 @@ function recordingExchange(seen: unknown[]) {
 }
 
 describe('TrackedStream (what @DynamoFrontend reads an async iterable through)', () => {
-  it('records each chunk before the reader continues with it, and hands the reader the source promise itself', async () => {
+  it('records a chunk before the reader goes on, and hands it the source promise', async () => {
     const seen: unknown[] = [];
     const { events, exchange } = recordingExchange(seen);
     const source = (async function* () {
@@ -42,7 +42,7 @@ describe('TrackedStream (what @DynamoFrontend reads an async iterable through)',
     ]);
   });
 
-  it('records a failing source as failed; the reader gets the same rejection, and nothing is left unhandled', async () => {
+  it('records a failure; the reader gets the same rejection, none is unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
