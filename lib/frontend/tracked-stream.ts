@@ -16,8 +16,10 @@ export class TrackedStream implements AsyncIterable<unknown> {
     const exchange = this.exchange;
     // Made once per stream. They watch each result beside Nest rather than in front of it: Nest
     // gets the source's own promise, so a chunk costs no extra promise turn on its way out, and
-    // they run first (registered first), as the chunk is taken to be sent.
-    const onResult = (result: IteratorResult<unknown>) => {
+    // they run first (registered first), as the chunk is taken to be sent. Nothing waits on the
+    // promise they make, so they must not throw.
+    const onResult = (result: IteratorResult<unknown> | null | undefined) => {
+      if (typeof result !== 'object' || result === null) return; // Nest reports a bad result
       if (result.done) exchange.streamDone();
       else exchange.chunk(result.value);
     };
@@ -26,14 +28,14 @@ export class TrackedStream implements AsyncIterable<unknown> {
       next: () => {
         let result: Promise<IteratorResult<unknown>>;
         try {
-          result = iterator.next();
+          // A native promise comes back as it is; a thenable's `then` is called once, here, as
+          // Nest would have (adopting the promise made of it calls no `then` again).
+          result = Promise.resolve(iterator.next());
         } catch (error) {
           onError(error);
           throw error;
         }
-        if (typeof result !== 'object' || result === null) return result; // not ours to judge
-        if (typeof result.then === 'function') result.then(onResult, onError);
-        else onResult(result as unknown as IteratorResult<unknown>); // not a promise: read it now
+        result.then(onResult, onError);
         return result;
       },
       return: (value?: unknown) =>

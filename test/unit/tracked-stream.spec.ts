@@ -81,4 +81,42 @@ describe('TrackedStream (what @DynamoFrontend reads an async iterable through)',
     expect(() => iterator.next()).toThrow('broken iterator');
     expect(events).toEqual(['chunk x (reader saw 0)', 'failed broken iterator']);
   });
+  it("calls a thenable result's then once, as Nest alone would", async () => {
+    const { events, exchange } = recordingExchange([]);
+    let thens = 0;
+    const thenable = {
+      then(resolve: (value: IteratorResult<unknown>) => void) {
+        thens++;
+        resolve({ done: false, value: 'lazy' });
+      },
+    };
+    const source: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]: () => ({ next: () => thenable as never }),
+    };
+    const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+    // What Nest does with each result: an async function that returns it.
+    const nestNext = async () => iterator.next();
+    expect(await nestNext()).toEqual({ done: false, value: 'lazy' });
+    expect(thens).toBe(1);
+    expect(events).toEqual(['chunk lazy (reader saw 0)']);
+  });
+
+  it('leaves a result that is not an object to the reader, with nothing unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { events, exchange } = recordingExchange([]);
+      const source: AsyncIterable<unknown> = {
+        [Symbol.asyncIterator]: () => ({ next: async () => undefined as never }),
+      };
+      const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+      expect(await iterator.next()).toBeUndefined();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(events).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
