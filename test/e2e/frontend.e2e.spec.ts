@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { map, Observable, of, Subject } from 'rxjs';
 import { DynamoFrontend, DynamoMetricsModule } from '../../lib';
-import { sleep } from '../fixtures/nest/sleep';
+import { sleep } from '../utils/sleep';
 import { parseExposition, samplesOf } from '../utils/exposition';
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 
