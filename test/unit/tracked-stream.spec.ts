@@ -12,6 +12,23 @@ function recordingExchange(seen: unknown[]) {
   return { events, exchange: exchange as unknown as FrontendExchange };
 }
 
+/**
+ * Runs `body` and returns the promise rejections left unhandled meanwhile (one event-loop turn
+ * after it, when Node reports them).
+ */
+async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await body();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  return unhandled;
+}
+
 describe('TrackedStream (what @DynamoFrontend reads an async iterable through)', () => {
   it('records a chunk before the reader goes on, and hands it the source promise', async () => {
     const seen: unknown[] = [];
@@ -43,25 +60,19 @@ describe('TrackedStream (what @DynamoFrontend reads an async iterable through)',
   });
 
   it('records a failure; the reader gets the same rejection, none is unhandled', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const { events, exchange } = recordingExchange([]);
-      const boom = new Error('upstream lost');
-      const source = (async function* () {
-        yield 'a';
-        throw boom;
-      })();
-      const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+    const { events, exchange } = recordingExchange([]);
+    const boom = new Error('upstream lost');
+    const source = (async function* () {
+      yield 'a';
+      throw boom;
+    })();
+    const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+    const unhandled = await unhandledDuring(async () => {
       await iterator.next();
       await expect(iterator.next()).rejects.toBe(boom);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(events).toEqual(['chunk a (reader saw 0)', 'failed upstream lost']);
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(events).toEqual(['chunk a (reader saw 0)', 'failed upstream lost']);
+    expect(unhandled).toEqual([]);
   });
 
   it('reads an iterator that answers without a promise, and one whose next() throws', async () => {
@@ -102,21 +113,15 @@ describe('TrackedStream (what @DynamoFrontend reads an async iterable through)',
   });
 
   it('leaves a result that is not an object to the reader, with nothing unhandled', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const { events, exchange } = recordingExchange([]);
-      const source: AsyncIterable<unknown> = {
-        [Symbol.asyncIterator]: () => ({ next: async () => undefined as never }),
-      };
-      const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+    const { events, exchange } = recordingExchange([]);
+    const source: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]: () => ({ next: async () => undefined as never }),
+    };
+    const iterator = new TrackedStream(source, exchange)[Symbol.asyncIterator]();
+    const unhandled = await unhandledDuring(async () => {
       expect(await iterator.next()).toBeUndefined();
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(events).toEqual([]);
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(events).toEqual([]);
+    expect(unhandled).toEqual([]);
   });
 });
