@@ -8,13 +8,4 @@ export {
   FRONTEND_ERROR_TYPES,
   UNKNOWN_MODEL,
 } from './frontend.constants';
-export type {
-  DynamoFrontendOptions,
-  FrontendBuckets,
-  FrontendEndpoint,
-  FrontendErrorType,
-  FrontendHttpRequest,
-  FrontendMetricsEnvironment,
-  FrontendMetricsOptions,
-  FrontendRequestType,
-} from './interfaces';
+export type * from './interfaces';

@@ -4,7 +4,7 @@ import { RpcController, RpcModule } from '../fixtures/nest/rpc.module';
 import { NatsServer } from '../utils/nats-server';
 import { startMicroservice, until, type RunningMicroservice } from '../utils/microservice';
 import { realTool } from '../utils/real-tools';
-import { sampleValue } from '../utils/scrape';
+import { sampleValue, WORK_HANDLER_OK, workHandlerCounts } from '../utils/scrape';
 
 const natsBinary = realTool('nats-server', 'apt-get install nats-server');
 
@@ -20,21 +20,9 @@ const at = (endpoint: string, labels: Record<string, string> = {}) => ({
   ...labels,
 });
 /** Every work-handler counter of one endpoint, as numbers. */
-function endpointCounts(text: string, endpoint: string, labels: Record<string, string> = {}) {
-  const value = (metric: string, extra: Record<string, string> = {}) =>
-    sampleValue(text, `dynamo_component_${metric}`, { ...at(endpoint, labels), ...extra });
-  return {
-    requests: value('requests_total'),
-    inflight: value('inflight_requests'),
-    durations: value('request_duration_seconds_count'),
-    requestBytes: value('request_bytes_total'),
-    responseBytes: value('response_bytes_total'),
-    generate: value('errors_total', { error_type: 'generate' }),
-    responseStream: value('errors_total', { error_type: 'response_stream' }),
-    cancelled: value('cancellation_total'),
-  };
-}
-const ok = { inflight: 0, generate: 0, responseStream: 0, cancelled: 0 };
+const endpointCounts = (text: string, endpoint: string, labels: Record<string, string> = {}) =>
+  workHandlerCounts(text, at(endpoint, labels));
+const ok = WORK_HANDLER_OK;
 
 const transports: ['tcp' | 'nats', boolean][] = [
   ['tcp', true],

@@ -4,7 +4,7 @@ import { DynamoMetricsModule } from '../../lib';
 import { ChatGateway, ChatModule } from '../fixtures/nest/chat.gateway';
 import { until } from '../utils/microservice';
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
-import { sampleValue } from '../utils/scrape';
+import { sampleValue, WORK_HANDLER_OK, workHandlerCounts } from '../utils/scrape';
 import { WsClient } from '../utils/ws-client';
 
 @Module({
@@ -13,26 +13,10 @@ import { WsClient } from '../utils/ws-client';
 class AppModule {}
 
 const chat = { dynamo_namespace: 'dynamo', dynamo_component: 'chat' };
-function counts(text: string, endpoint: string, labels: Record<string, string> = {}) {
-  const value = (metric: string, extra: Record<string, string> = {}) =>
-    sampleValue(text, `dynamo_component_${metric}`, {
-      ...chat,
-      dynamo_endpoint: endpoint,
-      ...labels,
-      ...extra,
-    });
-  return {
-    requests: value('requests_total'),
-    inflight: value('inflight_requests'),
-    durations: value('request_duration_seconds_count'),
-    requestBytes: value('request_bytes_total'),
-    responseBytes: value('response_bytes_total'),
-    generate: value('errors_total', { error_type: 'generate' }),
-    responseStream: value('errors_total', { error_type: 'response_stream' }),
-    cancelled: value('cancellation_total'),
-  };
-}
-const ok = { inflight: 0, generate: 0, responseStream: 0, cancelled: 0 };
+/** Every work-handler counter of one endpoint, as numbers. */
+const counts = (text: string, endpoint: string, labels: Record<string, string> = {}) =>
+  workHandlerCounts(text, { ...chat, dynamo_endpoint: endpoint, ...labels });
+const ok = WORK_HANDLER_OK;
 
 describe.each(ADAPTERS)(
   '@DynamoEndpoint on WebSocket gateway handlers (ws, HTTP on %s)',
