@@ -1,5 +1,5 @@
 // One server of the HTTP benchmark, in its own process: `node http-app.js <express|fastify>
-// <bare|instrumented|willsoto>`. Prints `PORT=<port>` once listening on loopback.
+// <bare|instrumented|willsoto|module|born>`. Prints `PORT=<port>` once listening on loopback.
 import 'reflect-metadata';
 import {
   type CallHandler,
@@ -22,6 +22,7 @@ import {
 import type { Counter, Histogram } from 'prom-client';
 import { tap, type Observable } from 'rxjs';
 import { DynamoEndpoint, DynamoMetricsModule } from '../lib';
+import { bornWithPrototypes } from '../lib/http/node-http-hooks';
 
 const [adapter, variant] = process.argv.slice(2);
 
@@ -94,6 +95,13 @@ async function main(): Promise<void> {
     adapter === 'fastify'
       ? await NestFactory.create(AppModule, new FastifyAdapter(), options)
       : await NestFactory.create(AppModule, options);
+  if (variant === 'born') {
+    // 'born': the bare app whose server makes its requests and responses with Express's
+    // prototypes, as `@DynamoEndpoint()` has it do; against it, what recording itself costs.
+    const express = app.getHttpAdapter().getInstance() as { request: never; response: never };
+    if (!bornWithPrototypes(app.getHttpServer(), express.request, express.response))
+      throw new Error('the server could not be made to build Express objects');
+  }
   await app.listen(0, '127.0.0.1');
   console.log(`PORT=${(app.getHttpServer().address() as { port: number }).port}`);
 }

@@ -6,6 +6,7 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
 import { firstFailureReporter } from '../recording-failures';
 import {
+  bornWithPrototypes,
   countAllBodies,
   countBody,
   countServer,
@@ -82,7 +83,7 @@ export class HttpInstrumentation {
     const app = adapter.getInstance() as ExpressApp;
     const report = this.report;
     const measuredRoutes = new WeakMap<object, TrackedEndpoint>();
-    prepareExpress(app);
+    prepareExpress(app, adapter.getHttpServer?.());
     this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
       // Nest's version and host filters pass a request on to the next route synchronously, by
@@ -273,25 +274,31 @@ function toArray<T>(value: T | T[] | undefined): T[] {
 const preparedApps = new WeakSet<object>();
 
 /**
- * Makes an Express app count the body and response bytes of its tracked requests. Express gives
- * each request and response its app's prototype; a property added after that costs microseconds
- * (V8 builds a new hidden class each time), so the few this needs are added before, and the
- * counting methods live on the prototypes (once per app).
+ * Makes an Express app count the body and response bytes of its tracked requests. The counting
+ * methods live on the app's prototypes (once per app), and the app's server builds its requests
+ * and responses with those prototypes and the state slots from birth (see `bornWithPrototypes`):
+ * Express would otherwise change each one's prototype, after which every property access on it
+ * misses V8's caches. A request from elsewhere (the app handed to another server, or a server
+ * whose classes cannot be replaced) gets its slots before Express changes its prototype.
  */
-function prepareExpress(app: ExpressApp): void {
+function prepareExpress(app: ExpressApp, server: object | undefined): void {
   if (preparedApps.has(app)) return;
   preparedApps.add(app);
   instrumentResponses(app.response);
   countAllBodies(app.request);
+  if (server) bornWithPrototypes(server, app.request, app.response);
   const handle = app.handle;
   app.handle = function (
     this: unknown,
     req: IncomingMessage & Tracked,
     res: ServerResponse & Tracked,
   ) {
-    req[STATE] = undefined;
-    (req as { [BYTES_IN]?: number })[BYTES_IN] = req.readableLength;
-    res[STATE] = undefined;
+    // Born with its slots: its body has been counted from the start.
+    if (req[BYTES_IN] === undefined) {
+      req[STATE] = undefined;
+      req[BYTES_IN] = req.readableLength;
+      res[STATE] = undefined;
+    }
     // The arguments as they came: no rest array and no spread per request.
     // eslint-disable-next-line prefer-rest-params
     return handle.apply(this, arguments as never);

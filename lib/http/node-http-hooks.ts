@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import {
   BYTES_IN,
   closed,
@@ -19,6 +20,8 @@ type End = ServerResponse['end'];
 type Push = IncomingMessage['push'];
 type RawRequest = IncomingMessage & Tracked;
 type RawResponse = ServerResponse & Tracked;
+/** What a server constructs its responses with (Node passes options the typings leave out). */
+type ResponseClass = new (request: IncomingMessage, options?: object) => ServerResponse;
 
 /**
  * Makes a Node HTTP(S) server build its requests and responses from subclasses that count their
@@ -49,6 +52,81 @@ export function countServer(server: object): boolean {
   keys[requestKey] = CountingIncomingMessage;
   keys[responseKey] = CountingServerResponse;
   return true;
+}
+
+/**
+ * Makes a Node HTTP(S) server build its requests and responses with an Express app's prototypes
+ * (`app.request`, `app.response`) and the state slots from birth. Express sets those prototypes
+ * on every request and response it handles; an object whose prototype changed gets a V8 hidden
+ * class of its own, and then every property access on it misses V8's caches (in Express's code
+ * and in this package's). Born with them, the objects share their hidden classes, and Express's
+ * `Object.setPrototypeOf` finds the prototype already set and changes nothing. Returns false,
+ * changing nothing, where the objects would not come out the same: a server without such classes
+ * (HTTP/2), classes that Express's prototypes do not extend, or a prototype with accessors that
+ * would take over what the constructors set.
+ */
+export function bornWithPrototypes(
+  server: object,
+  requestPrototype: IncomingMessage,
+  responsePrototype: ServerResponse,
+): boolean {
+  const requestKey = classKey(server, 'IncomingMessage');
+  const responseKey = classKey(server, 'ServerResponse');
+  if (requestKey === undefined || responseKey === undefined) return false;
+  const keys = server as Record<symbol, unknown>;
+  const Request = keys[requestKey] as typeof IncomingMessage;
+  const Response = keys[responseKey] as ResponseClass;
+  if (Request.prototype === requestPrototype && Response.prototype === responsePrototype)
+    return true;
+  if (!(requestPrototype instanceof Request) || !(responsePrototype instanceof Response))
+    return false;
+
+  // Old-style constructors called on an object that has the prototype already (`new` makes it
+  // from `prototype`); a class, which cannot be called so, fails the probe below.
+  function ExpressIncomingMessage(this: RawRequest, socket: Socket) {
+    Request.call(this, socket);
+    this[STATE] = undefined;
+    this[BYTES_IN] = 0;
+  }
+  ExpressIncomingMessage.prototype = requestPrototype;
+  function ExpressServerResponse(this: RawResponse) {
+    // eslint-disable-next-line prefer-rest-params
+    Response.apply(this, arguments as never);
+    this[STATE] = undefined;
+  }
+  ExpressServerResponse.prototype = responsePrototype;
+  const Born = ExpressIncomingMessage as unknown as typeof IncomingMessage;
+  const BornResponse = ExpressServerResponse as unknown as ResponseClass;
+  if (!constructsAlike(Request, Response, Born, BornResponse)) return false;
+  keys[requestKey] = Born;
+  keys[responseKey] = BornResponse;
+  return true;
+}
+
+/** Whether the born-shaped classes make objects with the plain classes' own properties. */
+function constructsAlike(
+  Request: typeof IncomingMessage,
+  Response: ResponseClass,
+  Born: typeof IncomingMessage,
+  BornResponse: ResponseClass,
+): boolean {
+  const ownKeys = (value: object) =>
+    Reflect.ownKeys(value)
+      .filter((key) => key !== STATE && key !== BYTES_IN)
+      .map(String)
+      .join();
+  try {
+    const socket = new Socket();
+    const request = new Request(socket);
+    const born = new Born(socket);
+    const options = { highWaterMark: socket.writableHighWaterMark };
+    return (
+      ownKeys(request) === ownKeys(born) &&
+      ownKeys(new Response(request, options)) === ownKeys(new BornResponse(born, options))
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Tells a tracked response's state that it finished or closed (no listener per response). */

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, Module, Next } from '@nestjs/common';
+import { Body, Controller, Get, Module, Next, Post } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
@@ -46,6 +47,12 @@ class HelloController {
   @DynamoEndpoint()
   hello() {
     return { hello: 'world' };
+  }
+
+  @Post('echo')
+  @DynamoEndpoint()
+  echo(@Body() body: unknown) {
+    return body;
   }
 }
 
@@ -105,6 +112,70 @@ describe('Fastify: requests from a server of its own (fastify.routing, as server
       expect(sampleValue(text, 'dynamo_component_inflight_requests', hello)).toBe(0);
       expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', hello)).toBe(3);
       expect(sampleValue(text, 'dynamo_component_response_bytes_total', hello)).toBe(3 * 17);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+    }
+  });
+});
+
+describe('Express: where the requests and responses come from', () => {
+  const hello = endpoint('first', 'hello');
+  const echo = endpoint('first', 'echo');
+
+  /** Three GETs and two POSTs of a 9-byte JSON body, each answered in full; then the counts. */
+  async function exchange(base: string, runtime: DistributedRuntime) {
+    for (let i = 0; i < 3; i++) {
+      expect(await (await fetch(`${base}/hello`)).text()).toBe('{"hello":"world"}');
+    }
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${base}/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"n":123}',
+      });
+      expect(await response.text()).toBe('{"n":123}');
+    }
+    // The last response's close is seen just after the client has read it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const text = await runtime.prometheusExpfmt();
+    expect(sampleValue(text, 'dynamo_component_requests_total', hello)).toBe(3);
+    expect(sampleValue(text, 'dynamo_component_response_bytes_total', hello)).toBe(3 * 17);
+    expect(sampleValue(text, 'dynamo_component_request_bytes_total', hello)).toBe(0);
+    expect(sampleValue(text, 'dynamo_component_requests_total', echo)).toBe(2);
+    expect(sampleValue(text, 'dynamo_component_request_bytes_total', echo)).toBe(2 * 9);
+    expect(sampleValue(text, 'dynamo_component_response_bytes_total', echo)).toBe(2 * 9);
+    expect(sampleValue(text, 'dynamo_component_inflight_requests', echo)).toBe(0);
+    expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', echo)).toBe(2);
+  }
+
+  it("the app's own server makes them with the app's prototypes from birth, and they count", async () => {
+    const app = await startApp(HelloModule, 'express');
+    const express = app.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    const born: boolean[] = [];
+    (app.app.getHttpServer() as Server).prependListener('request', (req, res) =>
+      born.push(
+        Object.getPrototypeOf(req) === express.request &&
+          Object.getPrototypeOf(res) === express.response,
+      ),
+    );
+    try {
+      await exchange(app.url, app.app.get(DistributedRuntime));
+      expect(born).toEqual([true, true, true, true, true]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('requests from a server of its own (the app handed to http.createServer) count alike', async () => {
+    const testing = await Test.createTestingModule({ imports: [HelloModule] }).compile();
+    const app = testing.createNestApplication(new ExpressAdapter(), { logger: false });
+    await app.init();
+    const server = createServer(app.getHttpAdapter().getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await exchange(`http://127.0.0.1:${port}`, app.get(DistributedRuntime));
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await app.close();

@@ -1,0 +1,83 @@
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import { Socket } from 'node:net';
+import { bornWithPrototypes } from '../../lib/http/node-http-hooks';
+import { BYTES_IN, STATE } from '../../lib/http/request-state';
+
+/** The classes a server builds its requests and responses with (Node keeps them under symbols). */
+function classesOf(server: object): unknown[] {
+  return Object.getOwnPropertySymbols(server)
+    .filter((key) => ['IncomingMessage', 'ServerResponse'].includes(key.description!))
+    .map((key) => (server as Record<symbol, unknown>)[key]);
+}
+
+/** Prototypes as Express makes them: objects that inherit from Node's. */
+function expressLikePrototypes() {
+  return {
+    request: Object.create(IncomingMessage.prototype) as IncomingMessage,
+    response: Object.create(ServerResponse.prototype) as ServerResponse,
+  };
+}
+
+describe('bornWithPrototypes', () => {
+  it('makes a server build its requests and responses with the given prototypes and slots', () => {
+    const server = createServer();
+    const { request, response } = expressLikePrototypes();
+    expect(bornWithPrototypes(server, request, response)).toBe(true);
+    const [Request, Response] = classesOf(server) as [
+      new (socket: Socket) => IncomingMessage,
+      new (request: IncomingMessage, options: object) => ServerResponse,
+    ];
+    const req = new Request(new Socket());
+    const res = new Response(req, {});
+    expect(Object.getPrototypeOf(req)).toBe(request);
+    expect(Object.getPrototypeOf(res)).toBe(response);
+    expect(Object.getOwnPropertySymbols(req)).toEqual(expect.arrayContaining([STATE, BYTES_IN]));
+    expect((req as { [BYTES_IN]?: number })[BYTES_IN]).toBe(0);
+    expect(Object.getOwnPropertySymbols(res)).toContain(STATE);
+    // Node's own constructors ran: the objects work as theirs do.
+    expect(res.req).toBe(req);
+    expect(res.statusCode).toBe(200);
+    expect(req.headers).toEqual({});
+    // Asked again (a second install on the same app): nothing is replaced twice.
+    expect(bornWithPrototypes(server, request, response)).toBe(true);
+    expect(classesOf(server)).toEqual([Request, Response]);
+  });
+
+  it('leaves the server as it was where the objects would not come out the same', () => {
+    const cases: [string, object, IncomingMessage, ServerResponse][] = [];
+    // Prototypes that do not extend the server's classes.
+    cases.push([
+      'unrelated prototypes',
+      createServer(),
+      {} as IncomingMessage,
+      Object.create(ServerResponse.prototype) as ServerResponse,
+    ]);
+    // An accessor over a property that Node's constructor sets.
+    const withAccessor = expressLikePrototypes();
+    let stored: unknown;
+    Object.defineProperty(withAccessor.request, 'complete', {
+      get: () => stored,
+      set: (value: unknown) => (stored = value),
+    });
+    cases.push(['an accessor', createServer(), withAccessor.request, withAccessor.response]);
+    // A server built with an ES class, which cannot be called on an object made beforehand.
+    class ClassRequest extends IncomingMessage {}
+    const fromClass = createServer({ IncomingMessage: ClassRequest });
+    cases.push([
+      'an ES class',
+      fromClass,
+      Object.create(ClassRequest.prototype) as IncomingMessage,
+      Object.create(ServerResponse.prototype) as ServerResponse,
+    ]);
+    // HTTP/2: no such classes.
+    const { request, response } = expressLikePrototypes();
+    cases.push(['an HTTP/2 server', createHttp2Server(), request, response]);
+
+    for (const [label, server, req, res] of cases) {
+      const before = classesOf(server);
+      expect([label, bornWithPrototypes(server, req, res)]).toEqual([label, false]);
+      expect([label, classesOf(server)]).toEqual([label, before]);
+    }
+  });
+});
