@@ -274,12 +274,9 @@ function toArray<T>(value: T | T[] | undefined): T[] {
 const preparedApps = new WeakSet<object>();
 
 /**
- * Makes an Express app count the body and response bytes of its tracked requests. The counting
- * methods live on the app's prototypes (once per app), and the app's server builds its requests
- * and responses with those prototypes and the state slots from birth (see `bornWithPrototypes`):
- * Express would otherwise change each one's prototype, after which every property access on it
- * misses V8's caches. A request from elsewhere (the app handed to another server, or a server
- * whose classes cannot be replaced) gets its slots before Express changes its prototype.
+ * Makes an Express app count the body and response bytes of its tracked requests: counting
+ * methods on its prototypes, and its server's objects born with them (see `bornWithPrototypes`).
+ * A request from another server gets its slots before Express changes its prototype.
  */
 function prepareExpress(app: ExpressApp, server: object | undefined): void {
   if (preparedApps.has(app)) return;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import {
   BYTES_IN,
@@ -56,14 +57,9 @@ export function countServer(server: object): boolean {
 
 /**
  * Makes a Node HTTP(S) server build its requests and responses with an Express app's prototypes
- * (`app.request`, `app.response`) and the state slots from birth. Express sets those prototypes
- * on every request and response it handles; an object whose prototype changed gets a V8 hidden
- * class of its own, and then every property access on it misses V8's caches (in Express's code
- * and in this package's). Born with them, the objects share their hidden classes, and Express's
- * `Object.setPrototypeOf` finds the prototype already set and changes nothing. Returns false,
- * changing nothing, where the objects would not come out the same: a server without such classes
- * (HTTP/2), classes that Express's prototypes do not extend, or a prototype with accessors that
- * would take over what the constructors set.
+ * and the state slots from birth. Express changes each one's prototype, which leaves every
+ * property access on it missing V8's caches; born with it, Express's change is a no-op. Returns
+ * false, changing nothing, where the objects would not come out the same (see `safeToBear`).
  */
 export function bornWithPrototypes(
   server: object,
@@ -73,43 +69,76 @@ export function bornWithPrototypes(
   const requestKey = classKey(server, 'IncomingMessage');
   const responseKey = classKey(server, 'ServerResponse');
   if (requestKey === undefined || responseKey === undefined) return false;
-  const keys = server as Record<symbol, unknown>;
+  const keys = server as unknown as Record<symbol, unknown>;
   const Request = keys[requestKey] as typeof IncomingMessage;
   const Response = keys[responseKey] as ResponseClass;
   if (Request.prototype === requestPrototype && Response.prototype === responsePrototype)
     return true;
-  if (!(requestPrototype instanceof Request) || !(responsePrototype instanceof Response))
-    return false;
 
-  // Old-style constructors called on an object that has the prototype already (`new` makes it
-  // from `prototype`); a class, which cannot be called so, fails the probe below.
-  function ExpressIncomingMessage(this: RawRequest, socket: Socket) {
-    Request.call(this, socket);
+  // Node's old-style constructors run on an object `new` made from `prototype`. Linked to them
+  // as classes are, so that V8 gives the objects room for all their properties: otherwise they
+  // turn into slow dictionaries.
+  /* eslint-disable prefer-rest-params */
+  function ExpressIncomingMessage(this: RawRequest) {
+    Request.apply(this, arguments as never);
     this[STATE] = undefined;
     this[BYTES_IN] = 0;
   }
-  ExpressIncomingMessage.prototype = requestPrototype;
   function ExpressServerResponse(this: RawResponse) {
-    // eslint-disable-next-line prefer-rest-params
     Response.apply(this, arguments as never);
     this[STATE] = undefined;
   }
+  /* eslint-enable prefer-rest-params */
+  ExpressIncomingMessage.prototype = requestPrototype;
   ExpressServerResponse.prototype = responsePrototype;
-  const Born = ExpressIncomingMessage as unknown as typeof IncomingMessage;
-  const BornResponse = ExpressServerResponse as unknown as ResponseClass;
-  if (!constructsAlike(Request, Response, Born, BornResponse)) return false;
-  keys[requestKey] = Born;
-  keys[responseKey] = BornResponse;
+  Object.setPrototypeOf(ExpressIncomingMessage, Request);
+  Object.setPrototypeOf(ExpressServerResponse, Response);
+  const BornRequest = ExpressIncomingMessage as unknown as typeof IncomingMessage;
+  if (!safeToBear(Request, BornRequest, Response, responsePrototype)) return false;
+  keys[requestKey] = BornRequest;
+  keys[responseKey] = ExpressServerResponse;
+  // Requests handed to 'upgrade' and 'connect' listeners never reach Express: they keep Node's
+  // prototype, as before (Express's getters, such as `query`, cannot be assigned).
+  const emitter = server as EventEmitter;
+  // An `emit` of the server's own, if it had one; otherwise the prototype's as it is when called
+  // (tracing tools patch `Server.prototype.emit`, maybe after this).
+  const ownEmit = Object.prototype.hasOwnProperty.call(server, 'emit') ? emitter.emit : undefined;
+  emitter.emit = function (this: EventEmitter, event: string | symbol, request?: unknown) {
+    if (
+      (event === 'upgrade' || event === 'connect') &&
+      typeof request === 'object' &&
+      request !== null &&
+      Object.getPrototypeOf(request) === requestPrototype
+    )
+      Object.setPrototypeOf(request, Request.prototype);
+    const emit = ownEmit ?? (Object.getPrototypeOf(this) as EventEmitter).emit;
+    // eslint-disable-next-line prefer-rest-params
+    return emit.apply(this, arguments as never);
+  };
   return true;
 }
 
-/** Whether the born-shaped classes make objects with the plain classes' own properties. */
-function constructsAlike(
+/**
+ * Whether objects born with Express's prototypes come out as Node's own would: Node's classes can
+ * be called on an object made beforehand (not ES classes), and no accessor or read-only property
+ * of Express's prototypes takes over what Node's constructors set. A request is built both ways
+ * and compared; a response is not built (its constructor reports to diagnostics channels), so
+ * its prototype may hold no accessor and no read-only property at all.
+ */
+function safeToBear(
   Request: typeof IncomingMessage,
+  BornRequest: typeof IncomingMessage,
   Response: ResponseClass,
-  Born: typeof IncomingMessage,
-  BornResponse: ResponseClass,
+  responsePrototype: ServerResponse,
 ): boolean {
+  if (!(BornRequest.prototype instanceof Request)) return false;
+  if (!(responsePrototype instanceof Response) || isClass(Response)) return false;
+  for (let o = responsePrototype; o !== Response.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Reflect.ownKeys(o)) {
+      // An accessor has no `writable` either.
+      if (!Object.getOwnPropertyDescriptor(o, key)!.writable) return false;
+    }
+  }
   const ownKeys = (value: object) =>
     Reflect.ownKeys(value)
       .filter((key) => key !== STATE && key !== BYTES_IN)
@@ -117,16 +146,14 @@ function constructsAlike(
       .join();
   try {
     const socket = new Socket();
-    const request = new Request(socket);
-    const born = new Born(socket);
-    const options = { highWaterMark: socket.writableHighWaterMark };
-    return (
-      ownKeys(request) === ownKeys(born) &&
-      ownKeys(new Response(request, options)) === ownKeys(new BornResponse(born, options))
-    );
+    return ownKeys(new Request(socket)) === ownKeys(new BornRequest(socket));
   } catch {
     return false;
   }
+}
+
+function isClass(constructor: unknown): boolean {
+  return Function.prototype.toString.call(constructor).startsWith('class');
 }
 
 /** Tells a tracked response's state that it finished or closed (no listener per response). */

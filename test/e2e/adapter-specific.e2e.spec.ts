@@ -1,6 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Body, Controller, Get, Module, Next, Post } from '@nestjs/common';
+import {
+  createServer,
+  IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { Body, Controller, Get, Module, Next, Post, Req, Res } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -54,7 +61,16 @@ class HelloController {
   echo(@Body() body: unknown) {
     return body;
   }
+
+  /** Keeps each request and response, to look at their hidden classes. */
+  @Get('keep')
+  @DynamoEndpoint()
+  keep(@Req() req: object, @Res({ passthrough: true }) res: object) {
+    kept.push([req, res]);
+    return 'kept';
+  }
 }
+const kept: [object, object][] = [];
 
 @Module({
   imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
@@ -149,7 +165,7 @@ describe('Express: where the requests and responses come from', () => {
     expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', echo)).toBe(2);
   }
 
-  it("the app's own server makes them with the app's prototypes from birth, and they count", async () => {
+  it("the app's own server makes them with the app's prototypes, and they count", async () => {
     const app = await startApp(HelloModule, 'express');
     const express = app.app.getHttpAdapter().getInstance() as { request: object; response: object };
     const born: boolean[] = [];
@@ -167,7 +183,7 @@ describe('Express: where the requests and responses come from', () => {
     }
   });
 
-  it('requests from a server of its own (the app handed to http.createServer) count alike', async () => {
+  it('requests from a server of its own (given the app) count alike', async () => {
     const testing = await Test.createTestingModule({ imports: [HelloModule] }).compile();
     const app = testing.createNestApplication(new ExpressAdapter(), { logger: false });
     await app.init();
@@ -181,4 +197,85 @@ describe('Express: where the requests and responses come from', () => {
       await app.close();
     }
   });
+
+  /** The hidden classes of three requests and responses served alike, after their responses. */
+  async function keptShapes(base: string) {
+    kept.length = 0;
+    for (let i = 0; i < 3; i++) expect(await (await fetch(`${base}/keep`)).text()).toBe('kept');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [[req1, res1], [req2, res2], [req3, res3]] = kept;
+    return {
+      shared: [haveSameMap(req2, req3), haveSameMap(res2, res3)],
+      fast: [req1, res1, req2, res2].map(hasFastProperties),
+    };
+  }
+
+  it("its objects share hidden classes, fast properties (V8); Express's own do not", async () => {
+    const app = await startApp(HelloModule, 'express');
+    const server = createServer(app.app.getHttpAdapter().getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await keptShapes(app.url)).toEqual({
+        shared: [true, true],
+        fast: [true, true, true, true],
+      });
+      // The same app through a server of its own: Express changes each object's prototype, and
+      // each ends with a hidden class of its own (what the app's server is spared).
+      const { port } = server.address() as AddressInfo;
+      expect((await keptShapes(`http://127.0.0.1:${port}`)).shared).toEqual([false, false]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+    }
+  });
+
+  it("requests given to 'upgrade' listeners keep Node's prototype, as they did", async () => {
+    const app = await startApp(HelloModule, 'express');
+    const seen: unknown[] = [];
+    (app.app.getHttpServer() as Server).on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      seen.push(Object.getPrototypeOf(req) === IncomingMessage.prototype);
+      try {
+        // Assignable: on Express's prototype, `query` is a getter only.
+        (req as { query?: unknown }).query = 'mine';
+        seen.push((req as { query?: unknown }).query);
+      } catch (error) {
+        seen.push(error);
+      }
+      socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+      );
+    });
+    try {
+      const { port } = new URL(app.url);
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path: '/hello',
+          headers: { Connection: 'Upgrade', Upgrade: 'test' },
+        });
+        req.on('upgrade', (_res, socket: Socket) => {
+          socket.destroy();
+          resolve();
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(seen).toEqual([true, 'mine']);
+      // Ordinary requests still come with the app's prototypes and count.
+      expect((await app.get('/hello')).text).toBe('{"hello":"world"}');
+    } finally {
+      await app.close();
+    }
+  });
 });
+
+setFlagsFromString('--allow-natives-syntax');
+/** V8's own answers (test-only): whether two objects share a hidden class; fast properties. */
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (
+  a: object,
+  b: object,
+) => boolean;
+const hasFastProperties = new Function('a', 'return %HasFastProperties(a)') as (
+  a: object,
+) => boolean;

@@ -61,6 +61,18 @@ describe('bornWithPrototypes', () => {
       set: (value: unknown) => (stored = value),
     });
     cases.push(['an accessor', createServer(), withAccessor.request, withAccessor.response]);
+    // A getter alone over such a property (as Express's getters are, over others): Node's
+    // constructor would throw.
+    const withGetter = expressLikePrototypes();
+    Object.defineProperty(withGetter.request, 'url', { get: () => '/' });
+    cases.push(['a getter', createServer(), withGetter.request, withGetter.response]);
+    // Any accessor or read-only property on the response's side, which is not built to compare.
+    const onResponse = expressLikePrototypes();
+    Object.defineProperty(onResponse.response, 'locals', { get: () => ({}) });
+    cases.push(['a response accessor', createServer(), onResponse.request, onResponse.response]);
+    const readOnly = expressLikePrototypes();
+    Object.defineProperty(readOnly.response, Symbol('mine'), { value: 1, writable: false });
+    cases.push(['a read-only symbol', createServer(), readOnly.request, readOnly.response]);
     // A server built with an ES class, which cannot be called on an object made beforehand.
     class ClassRequest extends IncomingMessage {}
     const fromClass = createServer({ IncomingMessage: ClassRequest });
