@@ -83,7 +83,14 @@ export class HttpInstrumentation {
     const app = adapter.getInstance() as ExpressApp;
     const report = this.report;
     const measuredRoutes = new WeakMap<object, TrackedEndpoint>();
-    prepareExpress(app, adapter.getHttpServer?.());
+    const server = adapter.getHttpServer?.();
+    if (server && !bornWithPrototypes(server, app.request, app.response)) {
+      this.logger.debug?.(
+        "Express: the app's server keeps its own request and response classes; Express " +
+          'changes their prototypes per request, which makes them slower (counts are the same)',
+      );
+    }
+    prepareExpress(app);
     this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
       // Nest's version and host filters pass a request on to the next route synchronously, by
@@ -274,16 +281,15 @@ function toArray<T>(value: T | T[] | undefined): T[] {
 const preparedApps = new WeakSet<object>();
 
 /**
- * Makes an Express app count the body and response bytes of its tracked requests: counting
- * methods on its prototypes, and its server's objects born with them (see `bornWithPrototypes`).
- * A request from another server gets its slots before Express changes its prototype.
+ * Makes an Express app count the body and response bytes of its tracked requests, by counting
+ * methods on its prototypes. A request not born with its slots (see `bornWithPrototypes`) gets
+ * them before Express changes its prototype.
  */
-function prepareExpress(app: ExpressApp, server: object | undefined): void {
+function prepareExpress(app: ExpressApp): void {
   if (preparedApps.has(app)) return;
   preparedApps.add(app);
   instrumentResponses(app.response);
   countAllBodies(app.request);
-  if (server) bornWithPrototypes(server, app.request, app.response);
   const handle = app.handle;
   app.handle = function (
     this: unknown,

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventEmitter } from 'node:events';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import {
   BYTES_IN,
@@ -74,8 +74,10 @@ export function bornWithPrototypes(
   const Response = keys[responseKey] as ResponseClass;
   if (Request.prototype === requestPrototype && Response.prototype === responsePrototype)
     return true;
+  // Node's own classes only: those are known to be callable on an object made beforehand.
+  if (Request !== IncomingMessage || Response !== (ServerResponse as unknown)) return false;
 
-  // Node's old-style constructors run on an object `new` made from `prototype`. Linked to them
+  // Node's constructors run on an object `new` made from `prototype`. Linked to them
   // as classes are, so that V8 gives the objects room for all their properties: otherwise they
   // turn into slow dictionaries.
   /* eslint-disable prefer-rest-params */
@@ -119,11 +121,10 @@ export function bornWithPrototypes(
 }
 
 /**
- * Whether objects born with Express's prototypes come out as Node's own would: Node's classes can
- * be called on an object made beforehand (not ES classes), and no accessor or read-only property
- * of Express's prototypes takes over what Node's constructors set. A request is built both ways
- * and compared; a response is not built (its constructor reports to diagnostics channels), so
- * its prototype may hold no accessor and no read-only property at all.
+ * Whether objects born with Express's prototypes come out as Node's own would: no accessor or
+ * read-only property of Express's prototypes takes over what Node's constructors set. A request
+ * is built both ways and compared; a response is not built (its constructor reports to
+ * diagnostics channels), so its prototype may hold no accessor and no read-only property at all.
  */
 function safeToBear(
   Request: typeof IncomingMessage,
@@ -132,7 +133,7 @@ function safeToBear(
   responsePrototype: ServerResponse,
 ): boolean {
   if (!(BornRequest.prototype instanceof Request)) return false;
-  if (!(responsePrototype instanceof Response) || isClass(Response)) return false;
+  if (!(responsePrototype instanceof Response)) return false;
   for (let o = responsePrototype; o !== Response.prototype; o = Object.getPrototypeOf(o)) {
     for (const key of Reflect.ownKeys(o)) {
       // An accessor has no `writable` either.
@@ -150,10 +151,6 @@ function safeToBear(
   } catch {
     return false;
   }
-}
-
-function isClass(constructor: unknown): boolean {
-  return Function.prototype.toString.call(constructor).startsWith('class');
 }
 
 /** Tells a tracked response's state that it finished or closed (no listener per response). */

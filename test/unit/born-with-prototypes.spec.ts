@@ -73,7 +73,8 @@ describe('bornWithPrototypes', () => {
     const readOnly = expressLikePrototypes();
     Object.defineProperty(readOnly.response, Symbol('mine'), { value: 1, writable: false });
     cases.push(['a read-only symbol', createServer(), readOnly.request, readOnly.response]);
-    // A server built with an ES class, which cannot be called on an object made beforehand.
+    // A server built with classes of its own (here an ES class, which could not even be called
+    // on an object made beforehand).
     class ClassRequest extends IncomingMessage {}
     const fromClass = createServer({ IncomingMessage: ClassRequest });
     cases.push([
@@ -91,5 +92,34 @@ describe('bornWithPrototypes', () => {
       expect([label, bornWithPrototypes(server, req, res)]).toEqual([label, false]);
       expect([label, classesOf(server)]).toEqual([label, before]);
     }
+  });
+
+  it("gives requests handed to 'upgrade' and 'connect' listeners Node's prototype back", () => {
+    const server = createServer();
+    const { request, response } = expressLikePrototypes();
+    expect(bornWithPrototypes(server, request, response)).toBe(true);
+    const [Request] = classesOf(server) as [new (socket: Socket) => IncomingMessage];
+    const seen: [string, boolean][] = [];
+    for (const event of ['upgrade', 'connect', 'request']) {
+      server.on(event, (req: IncomingMessage) =>
+        seen.push([event, Object.getPrototypeOf(req) === IncomingMessage.prototype]),
+      );
+    }
+    // The server's emit passes everything on, and answers what its listeners' emit answers.
+    expect(server.emit('upgrade', new Request(new Socket()), new Socket(), Buffer.alloc(0))).toBe(
+      true,
+    );
+    expect(server.emit('connect', new Request(new Socket()), new Socket(), Buffer.alloc(0))).toBe(
+      true,
+    );
+    const req = new Request(new Socket());
+    expect(server.emit('request', req, {})).toBe(true);
+    expect(server.emit('checkContinue', req, {})).toBe(false);
+    expect(seen).toEqual([
+      ['upgrade', true],
+      ['connect', true],
+      ['request', false],
+    ]);
+    expect(Object.getPrototypeOf(req)).toBe(request);
   });
 });
