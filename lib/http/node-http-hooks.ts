@@ -14,7 +14,7 @@ import {
 // listener would start it flowing and take the body from whoever reads it later); response
 // bytes as they are written, whatever writes them (serializers, pipes, SSE). Where possible this
 // is set up once per server or app: a property added to a request or response while it is
-// served costs it a new hidden class, microseconds on Express, whose objects change prototype.
+// served costs it a new hidden class, microseconds on an Express object whose prototype changed.
 
 type Write = ServerResponse['write'];
 type End = ServerResponse['end'];

@@ -1,9 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 
-/** Where a request's state hangs on the request and response objects. Not exported from the package. */
+/**
+ * Where a request's state hangs on the request and response objects. Not exported from the
+ * package.
+ */
 export const STATE = Symbol('dynamo-metrics.request');
-/** On a response prototype whose `emit` reports 'finish' and 'close' itself (see `node-http-hooks.ts`). Not exported from the package. */
+/**
+ * On a response prototype whose `emit` reports 'finish' and 'close' itself (see
+ * `node-http-hooks.ts`). Not exported from the package.
+ */
 export const REPORTS_CLOSE = Symbol('dynamo-metrics.reports-close');
 /** Body bytes received so far, on the raw request. Not exported from the package. */
 export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
@@ -11,7 +17,10 @@ export const BYTES_IN = Symbol('dynamo-metrics.bytes-in');
 /** A raw request or response that may carry a state. Not exported from the package. */
 export type Tracked = { [STATE]?: RequestState; [BYTES_IN]?: number; [REPORTS_CLOSE]?: true };
 
-/** An endpoint's metrics with its mapping of handler exceptions to `error_type`. Not exported from the package. */
+/**
+ * An endpoint's metrics with its mapping of handler exceptions to `error_type`. Not exported
+ * from the package.
+ */
 export type TrackedEndpoint = WorkHandlerMetrics & {
   errorType?: (
     exception: unknown,
@@ -121,8 +130,8 @@ export function stateOf(request: unknown): RequestState | undefined {
 }
 
 /**
- * Counts the request of an untracked response, with as few property accesses as can be: on
- * Express each costs a cache miss (its requests and responses change prototype per request).
+ * Counts the request of an untracked response, with as few property accesses as can be: on an
+ * Express response not born with its prototype (see `bornWithPrototypes`) each misses V8's caches.
  */
 export function track(state: RequestState, response: ServerResponse): void {
   (response as Tracked)[STATE] = state;
