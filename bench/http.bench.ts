@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dateLine, machineLine, markdownTable, median } from './bench-utils';
 
-const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 9) || 9);
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 15) || 15);
 const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 4) || 4);
 /** Each variant's SECONDS per round, in this many slices (wrk takes whole seconds). */
 const SLICES = Math.min(SECONDS, Math.max(1, Number(process.env.BENCH_SLICES ?? 4) || 4));
@@ -159,6 +159,9 @@ async function main(): Promise<void> {
     ),
   );
   console.log('\n' + verdicts.join('\n'));
+  // Every round's requests/s, to see the spread behind the medians.
+  console.log('\nrequests/s per round:');
+  for (const [name, samples] of rps) console.log(`${name}\t${samples.map(Math.round).join(' ')}`);
 }
 
 main().catch((error) => {
