@@ -18,7 +18,7 @@ import {
   DynamoMetricsModule,
 } from '../../lib';
 import { startApp } from '../utils/nest-app';
-import { sampleValue } from '../utils/scrape';
+import { sampleValue, WORK_HANDLER_OK, workHandlerCounts } from '../utils/scrape';
 
 @Controller()
 @DynamoComponent('first')
@@ -155,14 +155,20 @@ describe('Express: where the requests and responses come from', () => {
     // The last response's close is seen just after the client has read it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const text = await runtime.prometheusExpfmt();
-    expect(sampleValue(text, 'dynamo_component_requests_total', hello)).toBe(3);
-    expect(sampleValue(text, 'dynamo_component_response_bytes_total', hello)).toBe(3 * 17);
-    expect(sampleValue(text, 'dynamo_component_request_bytes_total', hello)).toBe(0);
-    expect(sampleValue(text, 'dynamo_component_requests_total', echo)).toBe(2);
-    expect(sampleValue(text, 'dynamo_component_request_bytes_total', echo)).toBe(2 * 9);
-    expect(sampleValue(text, 'dynamo_component_response_bytes_total', echo)).toBe(2 * 9);
-    expect(sampleValue(text, 'dynamo_component_inflight_requests', echo)).toBe(0);
-    expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', echo)).toBe(2);
+    expect(workHandlerCounts(text, hello)).toEqual({
+      ...WORK_HANDLER_OK,
+      requests: 3,
+      durations: 3,
+      requestBytes: 0,
+      responseBytes: 3 * 17,
+    });
+    expect(workHandlerCounts(text, echo)).toEqual({
+      ...WORK_HANDLER_OK,
+      requests: 2,
+      durations: 2,
+      requestBytes: 2 * 9,
+      responseBytes: 2 * 9,
+    });
   }
 
   it("the app's own server makes them with the app's prototypes, and they count", async () => {
