@@ -13,7 +13,12 @@ import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
 import type { SystemServerConfig } from './system/system-config';
 import { SystemHealth } from './system/system-health';
 import { SystemStatusServer } from './system/system-status-server';
-import { listeningMessage, unknownRequiredEndpointMessage } from './system/system.messages';
+import {
+  exitingOnSignalMessage,
+  listeningMessage,
+  unknownRequiredEndpointMessage,
+  waitingForScrapeMessage,
+} from './system/system.messages';
 
 /**
  * The system status server through the app's life: it listens from module init (probes see the
@@ -74,7 +79,18 @@ export class SystemStatusHost
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.server.waitForScrape(this.config.shutdownScrapeWindowMs);
+    const ms = this.config.shutdownScrapeWindowMs;
+    const url = this.server.url;
+    if (ms > 0 && url !== undefined) {
+      // Said out loud: a silent ten-second wait after Ctrl+C looks like a hang.
+      this.logger.log(waitingForScrapeMessage(url, ms));
+      const stopListening = exitOnSignal(this.logger);
+      try {
+        await this.server.waitForScrape(ms);
+      } finally {
+        stopListening();
+      }
+    }
     await this.server.close();
   }
 
@@ -93,6 +109,26 @@ export class SystemStatusHost
       return beforeClose?.apply(this, args);
     };
   }
+}
+
+/**
+ * While the final scrape is awaited, a SIGINT or SIGTERM (the second one when the first began
+ * the shutdown) ends the process at once, by that signal. Returns the function that stops
+ * listening. Nest's own listener ignores signals once it is shutting down, so without this one
+ * a second Ctrl+C would do nothing.
+ */
+function exitOnSignal(logger: Logger): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.warn(exitingOnSignalMessage(signal));
+    // Without listeners the signal takes its default action: the process ends as killed by it.
+    for (const name of signals) process.removeAllListeners(name);
+    process.kill(process.pid, signal);
+  };
+  for (const name of signals) process.once(name, onSignal);
+  return () => {
+    for (const name of signals) process.off(name, onSignal);
+  };
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;

@@ -26,6 +26,14 @@ export const deprecatedEnabledMessage = (value: string, portVariable: string) =>
 
 export const listeningMessage = (url: string) => `System status server listening on ${url}`;
 
+export const waitingForScrapeMessage = (url: string, ms: number) =>
+  `Waiting up to ${formatSeconds(ms)} for a final scrape of ${url}/metrics before closing (system.shutdownScrapeWindowMs; Ctrl+C or another SIGINT/SIGTERM exits at once)`;
+
+export const exitingOnSignalMessage = (signal: string) =>
+  `${signal} while waiting for the final scrape: exiting now`;
+
+const formatSeconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
 export const listenFailedMessage = (host: string, port: number, error: unknown) =>
   `The system status server could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
 
