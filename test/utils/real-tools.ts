@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 /**
  * The path of a real tool the tests need (promtool, prometheus, ...). Without it the suite is
- * skipped with a printed reason, except under REQUIRE_REAL_TOOLS=1 (set by .ci/run), where a
- * missing tool fails the run.
+ * skipped with a printed reason (here, and again in the run's summary, since jest prints nothing
+ * of a suite whose tests were all skipped), except under REQUIRE_REAL_TOOLS=1 (set by .ci/run),
+ * where a missing tool fails the run.
  */
 export function realTool(name: string, install: string): string | undefined {
   try {
@@ -14,6 +17,13 @@ export function realTool(name: string, install: string): string | undefined {
       throw new Error(`REQUIRE_REAL_TOOLS=1 but ${reason}`);
     }
     console.warn(`SKIPPED: ${reason}`);
+    recordSkip(reason, relative(process.cwd(), expect.getState().testPath ?? '(unknown suite)'));
     return undefined;
   }
+}
+
+// The summary's reporter (real-tools-reporter.js) reads this file; jest.config.js names it.
+function recordSkip(reason: string, suite: string): void {
+  const log = process.env.REAL_TOOLS_SKIP_LOG;
+  if (log) appendFileSync(log, `${JSON.stringify({ reason, suite })}\n`);
 }
