@@ -3,7 +3,7 @@
 //   npm run bench:core            (builds, then runs with --expose-gc)
 //   BENCH_ROUNDS=15 npm run bench:core   (rounds per comparison; default 11, at least 7)
 //
-// Prints markdown tables (paste into the README), then one PASS/FAIL line per target. Always
+// Prints markdown tables (paste into docs/performance.md), then one PASS/FAIL line per target. Always
 // exits 0 unless the benchmark itself breaks. The allocation part runs in a child process started
 // with a large fixed young generation, so the timing parts run under node's default GC settings.
 import { spawnSync } from 'node:child_process';
