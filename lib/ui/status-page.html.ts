@@ -34,17 +34,8 @@ export function renderStatusPage(scrapeUrl: string): string {
 <style>${STATUS_PAGE_STYLE}</style>
 </head>
 <body data-scrape="${escapeAttribute(scrapeUrl)}">
-<header><h1>Dynamo metrics · live</h1><span id="status">Loading…</span></header>
-<main>
-<div id="endpoints"></div>
-<section id="models" hidden>
-<h2 class="section">Models (dynamo_frontend_*)</h2>
-<table>
-<thead><tr><th>model</th><th>req/s</th><th>requests</th><th>errors</th><th>inflight</th><th>queued</th><th>avg TTFT</th><th>tokens/s</th></tr></thead>
-<tbody id="model-rows"></tbody>
-</table>
-</section>
-</main>
+<header><h1>Dynamo metrics · live</h1><span id="status">Loading…</span><span id="summary"></span></header>
+<main id="groups"></main>
 <script>${STATUS_PAGE_SCRIPT}</script>
 </body>
 </html>
