@@ -281,21 +281,30 @@ const TIME_TICK = /^(−\d+ (s|min)|now)$/;
       expect(problems).toEqual([]);
 
       if (process.env.UI_SCREENSHOT && adapter === 'express') {
-        // More traffic for the charts, then the picture in the docs.
-        const until = Date.now() + 8_000;
-        while (Date.now() < until)
-          await Promise.all([
-            post(app.url, '/v1/completions', '{"prompt":"hello world","max_tokens":4}'),
-            fetch(app.url + '/v1/stream?prompt=hi').then((r) => r.text()),
-            post(
-              app.url,
-              '/v1/chat/completions',
-              '{"model":"demo-llm","messages":[{"role":"user","content":"hello there"}],"max_tokens":6,"stream":true}',
-            ),
-          ]);
+        const traffic = async (ms: number) => {
+          const until = Date.now() + ms;
+          while (Date.now() < until)
+            await Promise.all([
+              post(app.url, '/v1/completions', '{"prompt":"hello world","max_tokens":4}'),
+              fetch(app.url + '/v1/stream?prompt=hi').then((r) => r.text()),
+              post(
+                app.url,
+                '/v1/chat/completions',
+                '{"model":"demo-llm","messages":[{"role":"user","content":"hello there"}],"max_tokens":6,"stream":true}',
+              ),
+            ]);
+        };
+        // Warmed up first (a cold start's slow first calls would flatten every chart), then
+        // a fresh page over steady traffic: the picture in the docs, with the chart of the
+        // @Timed() histogram open (what a custom metric looks like).
+        await traffic(5_000);
+        await page.reload();
+        await traffic(22_000);
+        await timed.locator('button.toggle').click();
+        await page.waitForTimeout(500);
         await page.screenshot({ path: process.env.UI_SCREENSHOT });
       }
-    }, 30_000);
+    }, 60_000);
   });
 
   describe.each(ADAPTERS)('an app with custom metrics on %s', (adapter) => {
