@@ -1,7 +1,16 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { Module } from '@nestjs/common';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { Counter as PromCounter, Registry } from 'prom-client';
+import { DynamoMetricsModule } from '../../lib';
 import { AppModule } from '../../sample/02-nest/app.module';
 import { STATUS_PAGE_CSP } from '../../lib/ui/status-page.html';
-import { ADAPTERS } from '../utils/nest-app';
+import {
+  CatalogModule,
+  LONG_SOURCE,
+  MARKUP_HELP,
+  MARKUP_SHOPPER,
+} from '../fixtures/nest/catalog.module';
+import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { realTool } from '../utils/real-tools';
 import { startWithOptions } from '../utils/sample-with-ui';
 
@@ -113,6 +122,63 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
   });
 });
 
+/** What the init script below uses of the page's window (these tests compile without the DOM lib). */
+interface WatchedWindow {
+  document: {
+    addEventListener(
+      type: 'securitypolicyviolation',
+      listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+    ): void;
+  };
+  reportViolation(text: string): void;
+}
+
+/** A page at 1280×800 that records errors, failed requests and CSP violations in `problems`. */
+async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+  });
+  // Init scripts come from the browser, not the page, so the page's CSP does not apply to them.
+  await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP: ${text}`));
+  await page.addInitScript(() => {
+    const page = globalThis as unknown as WatchedWindow;
+    page.document.addEventListener('securitypolicyviolation', (event) =>
+      page.reportViolation(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
+    );
+  });
+  return { page, problems };
+}
+
+/**
+ * Waits until `locator` reads exactly `text` (the page redraws every 250 ms), then checks it; also
+ * in a folded group.
+ */
+async function expectText(locator: Locator, text: string): Promise<void> {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+  await locator.filter({ hasText: exact }).waitFor({ state: 'attached', timeout: 10_000 });
+  expect(await locator.textContent()).toBe(text);
+}
+
+/** The `data-…` attribute values of everything `locator` matches, in page order. */
+const attributes = (locator: Locator, name: string) =>
+  locator.evaluateAll((nodes, key) => nodes.map((node) => node.getAttribute(key)), name);
+
+/** The tick labels and unit of a chart. */
+const axes = async (chart: Locator) => ({
+  x: await chart.locator('.tick-x').allTextContents(),
+  y: await chart.locator('.tick-y').allTextContents(),
+  unit: await chart.locator('.unit').textContent(),
+});
+
+const QUANTITY = /^\d+(\.\d+)? (µs|ms|s)$/;
+const TIME_TICK = /^(−\d+ (s|min)|now)$/;
+
 (chromiumPath ? describe : describe.skip)('the live page in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -120,21 +186,29 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
   }, 30_000);
   afterAll(() => browser?.close());
 
-  describe.each(ADAPTERS)('on %s', (adapter) => {
+  it('the CSP watch of these tests sees a violation', async () => {
+    const app = await startWithOptions(AppModule, 'express', { ui: true });
+    const { page, problems } = await watchedPage(browser);
+    try {
+      await page.goto(`${app.url}/metrics/ui?interval=250`);
+      await page.locator('#status.ok').waitFor();
+      await page.locator('body').evaluate((body) => body.setAttribute('style', 'color: red'));
+      await page.waitForTimeout(100);
+      expect(problems.join('\n')).toContain('CSP: style-src-attr blocked inline');
+    } finally {
+      await page.close();
+      await app.close();
+    }
+  });
+
+  describe.each(ADAPTERS)('the sample on %s', (adapter) => {
     let app: Awaited<ReturnType<typeof startWithOptions>>;
     let page: Page;
-    const problems: string[] = [];
+    let problems: string[];
 
     beforeAll(async () => {
       app = await startWithOptions(AppModule, adapter, { ui: true });
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (error) => problems.push(String(error)));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('response', (response) => {
-        if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-      });
+      ({ page, problems } = await watchedPage(browser));
     }, 30_000);
     afterAll(async () => {
       await page?.close();
@@ -143,18 +217,6 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
 
     const field = (endpoint: string, name: string) =>
       page.locator(`[data-endpoint="${endpoint}"] [data-field="${name}"]`);
-    /** Polls a field until it reads `text` (the page redraws every 250 ms). */
-    const waitForText = async (selector: string, text: string) => {
-      const deadline = Date.now() + 10_000;
-      let last: string | null = null;
-      while ((last = await page.locator(selector).first().textContent()) !== text) {
-        if (Date.now() > deadline)
-          throw new Error(`${selector} still reads ${JSON.stringify(last)}, not ${text}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
-    const endpointField = (endpoint: string, name: string) =>
-      `[data-endpoint="${endpoint}"] [data-field="${name}"]`;
     const GENERATE = 'dynamo/backend/generate';
     const STREAM = 'dynamo/backend/stream';
 
@@ -162,11 +224,16 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
       const response = await page.goto(`${app.url}/metrics/ui?interval=250`);
       expect(response?.status()).toBe(200);
       await page.waitForSelector(`[data-endpoint="${STREAM}"]`);
-      expect(
-        await page
-          .locator('[data-endpoint]')
-          .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-endpoint'))),
-      ).toEqual([GENERATE, STREAM]);
+      expect(await attributes(page.locator('[data-endpoint]'), 'data-endpoint')).toEqual([
+        GENERATE,
+        STREAM,
+      ]);
+      expect(await attributes(page.locator('[data-group]'), 'data-group')).toEqual([
+        'component dynamo/backend',
+        'frontend',
+        'runtime',
+        'other',
+      ]);
       expect(await field(GENERATE, 'requests').textContent()).toBe('0');
       expect(await field(GENERATE, 'p50').textContent()).toBe('–');
       expect(await page.locator('#status').getAttribute('class')).toBe('ok');
@@ -184,40 +251,265 @@ describe.each(ADAPTERS)('the live page on %s', (adapter) => {
         '{"model":"demo-llm","messages":[{"role":"user","content":"hello"}],"max_tokens":3}',
       );
 
-      await waitForText(endpointField(GENERATE, 'requests'), '4');
-      await waitForText(endpointField(GENERATE, 'errors'), '1');
-      await waitForText(endpointField(STREAM, 'requests'), '2');
-      await waitForText(endpointField(STREAM, 'errors'), '0');
+      await expectText(field(GENERATE, 'requests'), '4');
+      await expectText(field(GENERATE, 'errors'), '1');
+      await expectText(field(STREAM, 'requests'), '2');
+      await expectText(field(STREAM, 'errors'), '0');
       expect(Number(await field(GENERATE, 'rate').textContent())).toBeGreaterThan(0);
       for (const quantile of ['p50', 'p95', 'p99'])
-        expect(await field(GENERATE, quantile).textContent()).toMatch(/^\d+(\.\d+)? m?s$/);
-      expect(await field(GENERATE, 'bytes-in').textContent()).toMatch(/^\d+(\.\d+)? (B|KiB)\/s$/);
-      expect(await field(STREAM, 'bytes-out').textContent()).toMatch(/^\d+(\.\d+)? (B|KiB)\/s$/);
+        expect(await field(GENERATE, quantile).textContent()).toMatch(QUANTITY);
+      expect(await field(GENERATE, 'bytes-in').textContent()).toMatch(/^\d+(\.\d+)? (B|kB)\/s$/);
+      expect(await field(STREAM, 'bytes-out').textContent()).toMatch(/^\d+(\.\d+)? (B|kB)\/s$/);
       expect(await field(GENERATE, 'inflight').textContent()).toBe('0');
-      // Each card draws its three charts.
-      expect(await page.locator(`[data-endpoint="${GENERATE}"] svg polyline`).count()).toBe(3);
+      // The sample's own metrics: the @Timed() engine call and the custom token counter, on the
+      // component (5 calls: 3 completions and 2 streams; 3 × 4 + 2 × 16 tokens).
+      const component = page.locator(
+        '[data-group="component dynamo/backend"] [data-scope="component"]',
+      );
+      const timed = component.locator(
+        'tr[data-family="dynamo_component_generate_duration_seconds"]',
+      );
+      await expectText(timed.locator('[data-cell="value"]'), '5');
+      expect(await timed.locator('[data-cell="p95"]').textContent()).toMatch(QUANTITY);
+      const tokens = component.locator('tr[data-family="dynamo_component_output_tokens_total"]');
+      await expectText(tokens.locator('[data-cell="value"]'), '44 tokens');
+      // Each endpoint draws its three charts.
+      expect(await page.locator(`[data-endpoint="${GENERATE}"] .charts figure`).count()).toBe(3);
 
       await page.waitForSelector('#models:not([hidden]) [data-model="demo-llm"]');
-      await waitForText('[data-model="demo-llm"] [data-field="requests"]', '1');
+      await expectText(page.locator('[data-model="demo-llm"] [data-field="requests"]'), '1');
       expect(problems).toEqual([]);
 
       if (process.env.UI_SCREENSHOT && adapter === 'express') {
-        // More traffic for the charts, then the picture in the README.
-        const until = Date.now() + 8_000;
-        while (Date.now() < until)
-          await Promise.all([
-            post(app.url, '/v1/completions', '{"prompt":"hello world","max_tokens":4}'),
-            fetch(app.url + '/v1/stream?prompt=hi').then((r) => r.text()),
-            post(
-              app.url,
-              '/v1/chat/completions',
-              '{"model":"demo-llm","messages":[{"role":"user","content":"hello there"}],"max_tokens":6,"stream":true}',
-            ),
-          ]);
-        await page.locator('body').screenshot({ path: process.env.UI_SCREENSHOT });
+        const traffic = async (ms: number) => {
+          const until = Date.now() + ms;
+          while (Date.now() < until)
+            await Promise.all([
+              post(app.url, '/v1/completions', '{"prompt":"hello world","max_tokens":4}'),
+              fetch(app.url + '/v1/stream?prompt=hi').then((r) => r.text()),
+              post(
+                app.url,
+                '/v1/chat/completions',
+                '{"model":"demo-llm","messages":[{"role":"user","content":"hello there"}],"max_tokens":6,"stream":true}',
+              ),
+            ]);
+        };
+        // Warmed up first (a cold start's slow first calls would flatten every chart), then
+        // a fresh page over steady traffic: the picture in the docs, with the chart of the
+        // @Timed() histogram open (what a custom metric looks like).
+        await traffic(5_000);
+        await page.reload();
+        await traffic(22_000);
+        await timed.locator('button.toggle').click();
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: process.env.UI_SCREENSHOT });
       }
-    }, 30_000);
+    }, 60_000);
   });
+
+  describe.each(ADAPTERS)('an app with custom metrics on %s', (adapter) => {
+    const legacy = new Registry();
+    new PromCounter({ name: 'legacy_jobs_total', help: 'Jobs run', registers: [legacy] }).inc(2);
+
+    @Module({
+      imports: [
+        DynamoMetricsModule.forRoot({ ui: true, includeRegistries: [legacy] }),
+        CatalogModule,
+      ],
+    })
+    class CatalogAppModule {}
+
+    let app: RunningApp;
+    let page: Page;
+    let problems: string[];
+    beforeAll(async () => {
+      app = await startApp(CatalogAppModule, adapter);
+      ({ page, problems } = await watchedPage(browser));
+      await page.goto(`${app.url}/metrics/ui?interval=250`);
+      await page.locator('#status.ok').waitFor();
+      // Lookups of 0.05 s (bucket ≤ 0.1) from "db" and of 0.7 s (0.5 < le ≤ 1) from the long one.
+      for (const [source, seconds] of [
+        ['db', '0.05'],
+        ['db', '0.05'],
+        ['long', '0.7'],
+        ['long', '0.7'],
+      ])
+        expect(
+          (await fetch(`${app.url}/catalog/search?source=${source}&seconds=${seconds}`)).status,
+        ).toBe(200);
+      expect((await fetch(`${app.url}/catalog/cart?items=3`)).status).toBe(200);
+    }, 30_000);
+    afterAll(async () => {
+      await page?.close();
+      await app?.close();
+    });
+
+    const group = (name: string) => page.locator(`[data-group="${name}"]`);
+    const catalog = () => group('component dynamo/catalog');
+    const search = () => catalog().locator('[data-endpoint="dynamo/catalog/search"]');
+    const row = (scope: Locator, family: string) =>
+      scope.locator(`tr.family[data-family="${family}"]`);
+
+    it('groups every family by component and endpoint, custom and @Timed ones included', async () => {
+      await expectText(
+        row(search(), 'dynamo_component_lookup_seconds').locator('[data-cell="value"]'),
+        '4',
+      );
+      expect(await attributes(page.locator('[data-group]'), 'data-group')).toEqual([
+        'component dynamo/catalog',
+        'namespace dynamo',
+        'runtime',
+        'other',
+      ]);
+      expect(await attributes(catalog().locator('[data-scope]'), 'data-scope')).toEqual([
+        'component',
+        'endpoint',
+        'endpoint',
+      ]);
+      expect(await attributes(catalog().locator('[data-endpoint]'), 'data-endpoint')).toEqual([
+        'dynamo/catalog/cart',
+        'dynamo/catalog/search',
+      ]);
+      const componentWide = catalog().locator('[data-scope="component"]');
+      expect(await attributes(componentWide.locator('tr.family'), 'data-family')).toEqual([
+        'dynamo_component_cart_items',
+        'dynamo_component_rank_duration_seconds',
+        'dynamo_component_searches_total',
+      ]);
+      // The endpoint's own first, then its work-handler families (also in its headline).
+      expect(await attributes(search().locator('tr.family'), 'data-family')).toEqual([
+        'dynamo_component_lookup_seconds',
+        'dynamo_component_cancellation_total',
+        'dynamo_component_errors_total',
+        'dynamo_component_inflight_requests',
+        'dynamo_component_request_bytes_total',
+        'dynamo_component_request_duration_seconds',
+        'dynamo_component_requests_total',
+        'dynamo_component_response_bytes_total',
+      ]);
+      // Runtime-level, namespace-level and passed-through families have groups of their own.
+      const uptime = row(group('runtime'), 'dynamo_component_uptime_seconds');
+      expect(await uptime.locator('[data-cell="value"]').textContent()).toMatch(QUANTITY);
+      await expectText(
+        row(group('namespace dynamo'), 'dynamo_component_catalog_products').locator(
+          '[data-cell="value"]',
+        ),
+        '42',
+      );
+      await expectText(
+        row(group('other'), 'legacy_jobs_total').locator('[data-cell="value"]'),
+        '2',
+      );
+      expect(problems).toEqual([]);
+    }, 20_000);
+
+    it('shows counters as totals and rates, gauges as values, histograms as count and quantiles', async () => {
+      const cell = (locator: Locator, name: string) => locator.locator(`[data-cell="${name}"]`);
+      const componentWide = catalog().locator('[data-scope="component"]');
+      const searches = row(componentWide, 'dynamo_component_searches_total');
+      await expectText(cell(searches, 'value'), '4');
+      expect(await cell(searches, 'rate').textContent()).toMatch(/^\d+(\.\d+)?\/s$/);
+      await expectText(cell(row(componentWide, 'dynamo_component_cart_items'), 'value'), '3');
+      const rank = row(componentWide, 'dynamo_component_rank_duration_seconds');
+      await expectText(cell(rank, 'value'), '4');
+      for (const quantile of ['p50', 'p95', 'p99'])
+        expect(await cell(rank, quantile).textContent()).toMatch(QUANTITY);
+
+      // Interpolated in the buckets as histogram_quantile does: 2 in (0, 0.1], 2 in (0.5, 1].
+      const lookups = row(search(), 'dynamo_component_lookup_seconds');
+      await expectText(cell(lookups, 'p50'), '100 ms');
+      await expectText(cell(lookups, 'p95'), '950 ms');
+      await expectText(cell(lookups, 'p99'), '990 ms');
+      const series = search().locator('tr.series[data-family="dynamo_component_lookup_seconds"]');
+      expect(await series.count()).toBe(2);
+      const db = series.filter({ has: page.locator('.lv[title="db"]') });
+      await expectText(cell(db, 'value'), '2');
+      await expectText(cell(db, 'p50'), '50 ms');
+      await expectText(cell(db, 'p99'), '99 ms');
+      const long = series.filter({ hasText: LONG_SOURCE });
+      await expectText(cell(long, 'value'), '2');
+      await expectText(cell(long, 'p50'), '750 ms');
+      await expectText(cell(long, 'p95'), '975 ms');
+      await expectText(cell(long, 'p99'), '995 ms');
+      await expectText(search().locator('[data-field="requests"]'), '4');
+      expect(problems).toEqual([]);
+    }, 20_000);
+
+    it('cuts a long label value with an ellipsis, the full value in its title; nothing wider than 1280 px', async () => {
+      const value = search().locator('.lv').filter({ hasText: LONG_SOURCE });
+      const shown = await value.evaluate((node) => ({
+        scrollWidth: node.scrollWidth,
+        clientWidth: node.clientWidth,
+        textOverflow: node.ownerDocument.defaultView.getComputedStyle(node).textOverflow,
+        title: node.getAttribute('title'),
+      }));
+      expect(shown.title).toBe(LONG_SOURCE);
+      expect(shown.textOverflow).toBe('ellipsis');
+      expect(shown.scrollWidth).toBeGreaterThan(shown.clientWidth);
+      expect(shown.clientWidth).toBeGreaterThan(0);
+      for (const right of await page
+        .locator('table')
+        .evaluateAll((tables) => tables.map((table) => table.getBoundingClientRect().right)))
+        expect(right).toBeLessThanOrEqual(1280);
+      expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(
+        1280,
+      );
+    }, 20_000);
+
+    it('shows markup in a help text and a label value as text', async () => {
+      const cart = row(
+        catalog().locator('[data-scope="component"]'),
+        'dynamo_component_cart_items',
+      );
+      expect(await cart.locator('.name').getAttribute('title')).toContain(MARKUP_HELP);
+      expect(await cart.locator('.lv').textContent()).toBe(MARKUP_SHOPPER);
+      await cart.locator('button.toggle').click();
+      const detail = catalog().locator('tr.detail[data-family="dynamo_component_cart_items"]');
+      expect(await detail.locator('.help').textContent()).toBe(MARKUP_HELP);
+      expect(await page.locator('script').count()).toBe(1);
+      expect(await page.locator('main img, main b').count()).toBe(0);
+      const injected = await page.evaluate(
+        () => (globalThis as { __injected?: string }).__injected,
+      );
+      expect(injected).toBeUndefined();
+      expect(problems).toEqual([]);
+    }, 20_000);
+
+    it('draws charts with a time axis and a value axis, tick labels and units', async () => {
+      const charts = search().locator('.charts figure');
+      expect(await charts.count()).toBe(3);
+      const [rate, latency, inflight] = [charts.nth(0), charts.nth(1), charts.nth(2)];
+      for (const chart of [rate, latency, inflight]) {
+        const { x, y } = await axes(chart);
+        expect(x.length).toBeGreaterThanOrEqual(2);
+        for (const tick of x) expect(tick).toMatch(TIME_TICK);
+        expect(x[x.length - 1]).toBe('now');
+        expect(y.length).toBeGreaterThanOrEqual(2);
+        for (const tick of y) expect(tick).toMatch(/^\d+(\.\d+)?[kM]?$/);
+      }
+      expect((await axes(rate)).unit).toBe('req/s');
+      expect((await axes(latency)).unit).toMatch(/^(µs|ms|s)$/);
+      expect((await axes(inflight)).unit).toBe('req');
+
+      // A custom histogram's chart: its quantiles in seconds; a custom counter's: its rate.
+      const lookups = row(search(), 'dynamo_component_lookup_seconds');
+      await lookups.locator('button.toggle').click();
+      const lookupChart = search().locator(
+        'tr.detail[data-family="dynamo_component_lookup_seconds"] figure',
+      );
+      expect((await axes(lookupChart)).unit).toMatch(/^(ms|s)$/);
+      expect((await axes(lookupChart)).x).toContain('now');
+      const componentWide = catalog().locator('[data-scope="component"]');
+      await row(componentWide, 'dynamo_component_searches_total').locator('button.toggle').click();
+      const searchesChart = componentWide.locator(
+        'tr.detail[data-family="dynamo_component_searches_total"] figure',
+      );
+      expect((await axes(searchesChart)).unit).toBe('/s');
+      expect((await axes(searchesChart)).y.length).toBeGreaterThanOrEqual(2);
+      expect(problems).toEqual([]);
+    }, 20_000);
+  });
+
   it('keeps working when requests choose model names like __proto__ and constructor', async () => {
     // No declared models: the model label is what the request says (lower-cased).
     const app = await startWithOptions(AppModule, 'express', { ui: true, frontend: {} });
