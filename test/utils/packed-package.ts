@@ -1,0 +1,59 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The repository's root: the package's own directory. */
+export const root = join(__dirname, '..', '..');
+
+/** What `npm pack` made: the tarball's path, its size in bytes and the paths it holds. */
+export interface PackedPackage {
+  tarball: string;
+  size: number;
+  files: string[];
+}
+
+/**
+ * The environment for an npm or a tool run as a user would run it: without the variables that
+ * this run's own npm (`npm_*`, `INIT_CWD`) and jest (`NODE_OPTIONS`, `JEST_WORKER_ID`) set.
+ */
+export function userEnv(): NodeJS.ProcessEnv {
+  const unset = (key: string) =>
+    key.startsWith('npm_') || ['INIT_CWD', 'NODE_OPTIONS', 'JEST_WORKER_ID'].includes(key);
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset(key)));
+}
+
+/** Packs the built package into `dir` (`npm test` builds it first). */
+export function packPackage(dir: string): PackedPackage {
+  if (
+    !existsSync(join(root, 'dist/cjs/index.js')) ||
+    !existsSync(join(root, 'dist/esm/index.mjs'))
+  ) {
+    throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
+  }
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: root,
+      encoding: 'utf8',
+      env: userEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  ) as { filename: string; size: number; files: { path: string }[] }[];
+  return {
+    tarball: join(dir, packed.filename),
+    size: packed.size,
+    files: packed.files.map((file) => file.path),
+  };
+}
+
+/** Runs a command in `cwd`; returns its output, or throws with all of it if it failed. */
+export function run(cwd: string, command: string, args: string[]): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: userEnv() });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (result.status !== 0) {
+    throw new Error(
+      `\`${command} ${args.join(' ')}\` in ${cwd} exited with ${result.status ?? result.signal}` +
+        `${result.error ? ` (${result.error.message})` : ''}:\n${output}`,
+    );
+  }
+  return output;
+}
