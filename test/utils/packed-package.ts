@@ -45,9 +45,18 @@ export function packPackage(dir: string): PackedPackage {
   };
 }
 
-/** Runs a command in `cwd`; returns its output, or throws with all of it if it failed. */
-export function run(cwd: string, command: string, args: string[]): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: userEnv() });
+/**
+ * Runs a command in `cwd`; returns its output, or throws with all of it if it failed or ran
+ * longer than `timeoutMs` (jest's own timeout cannot stop a synchronous call).
+ */
+export function run(cwd: string, command: string, args: string[], timeoutMs = 180_000): string {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: userEnv(),
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0) {
     throw new Error(
