@@ -13,12 +13,14 @@ export interface PackedPackage {
 }
 
 /**
- * The environment for an npm or a tool run as a user would run it: without the variables that
- * this run's own npm (`npm_*`, `INIT_CWD`) and jest (`NODE_OPTIONS`, `JEST_WORKER_ID`) set.
+ * The environment for an npm or a tool run as a user would run it: without what this run's own
+ * npm script (`npm_package_*`, `npm_lifecycle_*`, its `local_prefix`, `INIT_CWD`) and jest
+ * (`NODE_OPTIONS`, `JEST_WORKER_ID`) set. npm's configuration (`npm_config_*`) stays.
  */
 export function userEnv(): NodeJS.ProcessEnv {
   const unset = (key: string) =>
-    key.startsWith('npm_') || ['INIT_CWD', 'NODE_OPTIONS', 'JEST_WORKER_ID'].includes(key);
+    (key.startsWith('npm_') && !key.startsWith('npm_config_')) ||
+    ['npm_config_local_prefix', 'INIT_CWD', 'NODE_OPTIONS', 'JEST_WORKER_ID'].includes(key);
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset(key)));
 }
 
