@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', 'coverage/', 'node_modules/'] },
+  { ignores: ['dist/', '.build/', 'coverage/', 'node_modules/', 'test/consumers/*/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

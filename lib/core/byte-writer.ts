@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import { formatNumber } from './exposition-text';
 
 const INITIAL_CAPACITY = 64 * 1024;

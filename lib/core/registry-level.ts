@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import { BucketLayout } from './bucket-layout';
 import { ByteWriter } from './byte-writer';
 import { COMPONENT_METRIC_PREFIX, DEFAULT_BUCKETS } from './core.constants';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import type { EventEmitter } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import type { CanActivate, Type } from '@nestjs/common';
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExpositionFormat } from '../core/interfaces/exposition.interface';
