@@ -3,10 +3,10 @@ import { DiscoveryModule } from '@nestjs/core';
 import { DistributedRuntime } from './core/distributed-runtime';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
 import {
-  ASYNC_OPTIONS_TYPE,
+  type ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE,
+  type OPTIONS_TYPE,
 } from './dynamo-metrics.module-definition';
 import { levelProviders, runtimeProvider, systemProviders } from './dynamo-metrics.providers';
 import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
@@ -44,11 +44,11 @@ export class DynamoMetricsModule extends ConfigurableModuleClass implements Nest
     this.instrumentation.install();
   }
 
-  static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+  static forRoot(options: OPTIONS_TYPE = {}): DynamicModule {
     return withProviders(super.forRoot({ isGlobal: true, ...options }));
   }
 
-  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+  static forRootAsync(options: ASYNC_OPTIONS_TYPE): DynamicModule {
     return withProviders(super.forRootAsync({ isGlobal: true, ...options }));
   }
 }
