@@ -49,7 +49,8 @@ const UPTIME = COMPONENT_METRIC_PREFIX + UPTIME_METRIC;
  * gauges summed too except `dynamo_component_uptime_seconds` (the oldest worker's), metrics of
  * included prom-client registries by their own `aggregator`. With `workerId` set per worker,
  * every series keeps its worker's. A live worker that does not answer within `workerTimeoutMs`
- * or fails counts with its last answer (logged once); one that has exited is left out; the
+ * or fails counts with its last answer (logged once); one that has exited (or whose channel
+ * is closed) is left out; the
  * scrape goes on with the others.
  */
 export class ClusterMetrics {
@@ -167,15 +168,14 @@ export class ClusterMetrics {
       worker.on('message', onMessage);
       worker.once('exit', onGone);
       worker.once('disconnect', onGone);
+      // A channel that cannot take the request is closed: the worker has exited, or is exiting
+      // and its 'exit' has not arrived yet (a scrape right after a SIGKILL). Gone, either way.
       try {
         worker.send({ type: SCRAPE_REQUEST, id }, (error: Error | null) => {
-          if (error) done(undefined, `asking it failed: ${error.message}`);
+          if (error) onGone();
         });
-      } catch (error) {
-        done(
-          undefined,
-          `asking it failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+      } catch {
+        onGone();
       }
     });
   }
