@@ -49,9 +49,8 @@ const UPTIME = COMPONENT_METRIC_PREFIX + UPTIME_METRIC;
  * gauges summed too except `dynamo_component_uptime_seconds` (the oldest worker's), metrics of
  * included prom-client registries by their own `aggregator`. With `workerId` set per worker,
  * every series keeps its worker's. A live worker that does not answer within `workerTimeoutMs`
- * or fails counts with its last answer (logged once); one that has exited (or whose channel
- * is closed) is left out; the
- * scrape goes on with the others.
+ * or fails counts with its last answer (logged once); one that has exited, or whose channel is
+ * closed, is left out; the scrape goes on with the others.
  */
 export class ClusterMetrics {
   private readonly timeoutMs: number;
