@@ -18,7 +18,8 @@ const SLOTS_PER_TYPE = ERROR_SLOTS.size;
 
 /**
  * The series of one `model` label value, each bound the first time it is used (a series appears
- * in the scrape once something is recorded in it, as in Dynamo). Not exported from the package.
+ * in the scrape once something is recorded in it, as in Dynamo). The label is `FrontendMetrics`'
+ * own: `__overflow__` only as its overflow mark. Not exported from the package.
  */
 export class ModelSeries {
   private inflightSeries: IntGauge | undefined;
@@ -40,39 +41,39 @@ export class ModelSeries {
   ) {}
 
   get inflight(): IntGauge {
-    return (this.inflightSeries ??= this.families.inflight.withLabelValues(this.label));
+    return (this.inflightSeries ??= this.families.inflight.withOverflowMark(0, this.label));
   }
 
   get queued(): IntGauge {
-    return (this.queuedSeries ??= this.families.queued.withLabelValues(this.label));
+    return (this.queuedSeries ??= this.families.queued.withOverflowMark(0, this.label));
   }
 
   get duration(): Histogram {
-    return (this.durationSeries ??= this.families.requestDuration.withLabelValues(this.label));
+    return (this.durationSeries ??= this.families.requestDuration.withOverflowMark(0, this.label));
   }
 
   get inputSequence(): Histogram {
-    return (this.inputSeries ??= this.families.inputSequence.withLabelValues(this.label));
+    return (this.inputSeries ??= this.families.inputSequence.withOverflowMark(0, this.label));
   }
 
   get outputSequence(): Histogram {
-    return (this.outputSeries ??= this.families.outputSequence.withLabelValues(this.label));
+    return (this.outputSeries ??= this.families.outputSequence.withOverflowMark(0, this.label));
   }
 
   get cachedTokens(): Histogram {
-    return (this.cachedSeries ??= this.families.cachedTokens.withLabelValues(this.label));
+    return (this.cachedSeries ??= this.families.cachedTokens.withOverflowMark(0, this.label));
   }
 
   get outputTokens(): IntCounter {
-    return (this.tokensSeries ??= this.families.outputTokens.withLabelValues(this.label));
+    return (this.tokensSeries ??= this.families.outputTokens.withOverflowMark(0, this.label));
   }
 
   get timeToFirstToken(): Histogram {
-    return (this.ttftSeries ??= this.families.timeToFirstToken.withLabelValues(this.label));
+    return (this.ttftSeries ??= this.families.timeToFirstToken.withOverflowMark(0, this.label));
   }
 
   get interTokenLatency(): Histogram {
-    return (this.itlSeries ??= this.families.interTokenLatency.withLabelValues(this.label));
+    return (this.itlSeries ??= this.families.interTokenLatency.withOverflowMark(0, this.label));
   }
 
   get disconnected(): IntGauge {
@@ -84,7 +85,8 @@ export class ModelSeries {
     const slot = ERROR_SLOTS.get(errorType);
     const status = errorType === '' ? 'success' : 'error';
     if (slot === undefined || (requestType !== 'stream' && requestType !== 'unary')) {
-      return this.families.requests.withLabelValues(
+      return this.families.requests.withOverflowMark(
+        0,
         this.label,
         endpoint,
         requestType,
@@ -95,7 +97,8 @@ export class ModelSeries {
     let slots = this.requests.get(endpoint);
     if (slots === undefined) this.requests.set(endpoint, (slots = []));
     const index = (requestType === 'stream' ? 0 : SLOTS_PER_TYPE) + slot;
-    return (slots[index] ??= this.families.requests.withLabelValues(
+    return (slots[index] ??= this.families.requests.withOverflowMark(
+      0,
       this.label,
       endpoint,
       requestType,
