@@ -19,6 +19,12 @@ const tooLongWarning = (
   `(every variable label "__overflow__") and are counted in dynamo_metrics_series_overflow_total. ` +
   'Bound the label values, or raise maxLabelValueLength';
 
+const modelTooLongWarning = (length: number, shown: string, limit = 256) =>
+  `dynamo_frontend_* metrics got a model name of ${length} characters ("${shown}"), over ` +
+  `maxLabelValueLength ${limit}; longer names are labelled "__overflow__" and counted in ` +
+  'dynamo_metrics_series_overflow_total. Declare the served models (frontend.models) or raise ' +
+  'maxLabelValueLength.';
+
 /** Frontend metrics without a model list, with one small bucket per histogram. */
 function frontend(drt: DistributedRuntime) {
   const logger = testLogger();
@@ -108,6 +114,30 @@ describe('the longest label value a vec takes (maxLabelValueLength)', () => {
     expect(text).toContain(
       'dynamo_component_g{a="__overflow__",b="__overflow__",dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns"} 0\n',
     );
+  });
+
+  it('a model name longer than the limit counts under __overflow__', async () => {
+    const { drt } = quietRuntime();
+    const { metrics, logger } = frontend(drt);
+    const names = ['m', 'n', 'o'].map((c) => c.repeat(92_000));
+    for (const name of names) {
+      const request = metrics.start(name, 'chat_completions');
+      expect(request.model).toBe('__overflow__');
+      request.finish();
+    }
+    expect(metrics.modelLabel('p'.repeat(257))).toBe('__overflow__');
+    expect(metrics.modelLabel('p'.repeat(256))).toBe('p'.repeat(256));
+    const text = await drt.prometheusExpfmt();
+    expect(text.split('\n').filter((line) => /_total\{/.test(line))).toEqual([
+      'dynamo_frontend_requests_total{endpoint="chat_completions",error_type="",model="__overflow__",request_type="unary",status="success"} 3',
+      'dynamo_metrics_series_overflow_total{metric="dynamo_frontend_requests_total"} 3',
+    ]);
+    expect(text).toContain(
+      'dynamo_frontend_request_duration_seconds_count{model="__overflow__"} 3\n',
+    );
+    expect(text).not.toContain('mmmm');
+    expect(Buffer.byteLength(text)).toBeLessThan(8 * 1024);
+    expect(logger.warn.mock.calls).toEqual([[modelTooLongWarning(92_000, 'm'.repeat(32) + '…')]]);
   });
 
   it('keeps a scrape small after 100 requests with 92,000-character model names', async () => {
@@ -220,5 +250,21 @@ describe('the longest label value a vec takes (maxLabelValueLength)', () => {
         ),
       );
     }
+  });
+
+  it('rejects a declared model name longer than the limit, at declaration', () => {
+    const { drt } = quietRuntime({ maxLabelValueLength: 5 });
+    expect(
+      () =>
+        new FrontendMetrics(
+          drt,
+          { models: ['llama', 'mistral'] },
+          { env: {}, logger: testLogger() },
+        ),
+    ).toThrow(
+      new Error(
+        'Invalid frontend model "mistral" (7 characters): model labels are at most maxLabelValueLength 5 long; raise maxLabelValueLength',
+      ),
+    );
   });
 });

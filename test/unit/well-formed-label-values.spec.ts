@@ -1,4 +1,5 @@
-import { lines, quietRuntime } from '../utils/runtime';
+import { FrontendMetrics } from '../../lib/core';
+import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 // The scrape is UTF-8, where every lone surrogate is written as U+FFFD: label values that differ
 // only there render alike, so they must be one series.
@@ -89,5 +90,32 @@ describe('label values with lone surrogates', () => {
       ),
     );
     expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('give a frontend model name one label and one slot of maxModels', async () => {
+    const drt = quietRuntime().drt;
+    const metrics = new FrontendMetrics(drt, { maxModels: 1 }, { env: {}, logger: testLogger() });
+    for (const model of ['\ud800dup', '\udbffDUP', '\ufffdDup']) {
+      const request = metrics.start(model, 'chat_completions');
+      expect(request.model).toBe('\ufffddup');
+      request.finish();
+    }
+    const text = await drt.prometheusExpfmt();
+    expect(text.split('\n').filter((line) => line.includes('requests_total{'))).toEqual([
+      'dynamo_frontend_requests_total{endpoint="chat_completions",error_type="",model="\ufffddup",request_type="unary",status="success"} 3',
+    ]);
+    expect(text).toContain('dynamo_frontend_inflight_requests{model="\ufffddup"} 0\n');
+  });
+
+  it('match a declared model name as written', () => {
+    const drt = quietRuntime().drt;
+    const metrics = new FrontendMetrics(
+      drt,
+      { models: ['Llama\ud800'] },
+      { env: {}, logger: testLogger() },
+    );
+    expect([...metrics.models!]).toEqual(['llama\ufffd']);
+    expect(metrics.isServed('LLAMA\udfff')).toBe(true);
+    expect(metrics.modelLabel('llama\udbff')).toBe('llama\ufffd');
   });
 });
