@@ -34,6 +34,7 @@ export class FrontendMetrics {
   private familiesOnce: FrontendFamilies | undefined;
   private bucketsOnce: ResolvedFrontendBuckets | undefined;
   private declared: Set<string> | undefined;
+  /** Distinct `model` labels kept without a model list: `maxModels`, at most the series cap. */
   private readonly maxModels: number;
   /** The runtime's `maxLabelValueLength`: a longer model name is labelled `__overflow__`. */
   private readonly maxNameLength: number;
@@ -56,7 +57,8 @@ export class FrontendMetrics {
     if (!(maxModels === Infinity || (Number.isSafeInteger(maxModels) && maxModels > 0))) {
       throw new Error(invalidMaxModelsMessage(maxModels));
     }
-    this.maxModels = maxModels;
+    // Every name kept is a series of each model family: the vecs' cap bounds them too.
+    this.maxModels = Math.min(maxModels, runtime.maxSeriesPerMetric);
     this.maxNameLength = runtime.maxLabelValueLength;
     this.logger = environment.logger ?? console;
     this.declareModels(options.models);
@@ -144,6 +146,13 @@ export class FrontendMetrics {
     // or reserved), as the vecs count their lookups.
     if (series.label === OVERFLOW_LABEL_VALUE) this.families.requests.countOverflow();
     return new FrontendRequest(series, endpoint, requestType);
+  }
+
+  /** Model names and per-name entries this object keeps (bounded by the series cap). @internal */
+  get retainedEntries(): number {
+    let entries = this.labels.size + this.byName.size;
+    for (const series of this.labels.values()) entries += series.retainedEntries;
+    return entries;
   }
 
   private get families(): FrontendFamilies {

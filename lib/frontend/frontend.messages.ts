@@ -41,7 +41,7 @@ export const modelLimitMessage = (limit: number, model: string) =>
   `dynamo_frontend_* metrics reached their limit of ${limit} distinct model names; model ` +
   `${show(truncate(model))} and later new ones are labelled "__overflow__" and counted in ` +
   `dynamo_metrics_series_overflow_total. Declare the served models (frontend.models) or raise ` +
-  `frontend.maxModels.`;
+  `frontend.maxModels (at most maxSeriesPerMetric).`;
 
 export const modelTooLongMessage = (limit: number, model: string) =>
   `dynamo_frontend_* metrics got a model name of ${model.length} characters ` +

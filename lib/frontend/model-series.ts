@@ -19,7 +19,7 @@ const SLOTS_PER_TYPE = ERROR_SLOTS.size;
 /**
  * The series of one `model` label value, each bound the first time it is used (a series appears
  * in the scrape once something is recorded in it, as in Dynamo). The label is `FrontendMetrics`'
- * own: `__overflow__` only as its overflow mark. Not exported from the package.
+ * own: bounded, and `__overflow__` only as its overflow mark. Not exported from the package.
  */
 export class ModelSeries {
   private inflightSeries: IntGauge | undefined;
@@ -80,30 +80,40 @@ export class ModelSeries {
     return this.families.disconnected;
   }
 
+  /** Endpoints whose `requests_total` children are kept (bounded: see `requestCounter`). @internal */
+  get retainedEntries(): number {
+    return this.requests.size;
+  }
+
   /** The `requests_total` child of one outcome; `errorType` `''` is a success. */
   requestCounter(endpoint: string, requestType: string, errorType: string): IntCounter {
     const slot = ERROR_SLOTS.get(errorType);
-    const status = errorType === '' ? 'success' : 'error';
     if (slot === undefined || (requestType !== 'stream' && requestType !== 'unary')) {
-      return this.families.requests.withOverflowMark(
-        0,
-        this.label,
-        endpoint,
-        requestType,
-        status,
-        errorType,
-      );
+      return this.lookUp(endpoint, requestType, errorType);
     }
-    let slots = this.requests.get(endpoint);
-    if (slots === undefined) this.requests.set(endpoint, (slots = []));
     const index = (requestType === 'stream' ? 0 : SLOTS_PER_TYPE) + slot;
-    return (slots[index] ??= this.families.requests.withOverflowMark(
+    const slots = this.requests.get(endpoint);
+    if (slots !== undefined)
+      return (slots[index] ??= this.lookUp(endpoint, requestType, errorType));
+    // An endpoint is kept only with a series of its own: as many as the vec holds, at most.
+    const child = this.lookUp(endpoint, requestType, errorType);
+    if (!this.families.requests.isOverflowChild(child)) {
+      const created: (IntCounter | undefined)[] = [];
+      created[index] = child;
+      this.requests.set(endpoint, created);
+    }
+    return child;
+  }
+
+  private lookUp(endpoint: string, requestType: string, errorType: string): IntCounter {
+    const status = errorType === '' ? 'success' : 'error';
+    return this.families.requests.withOverflowMark(
       0,
       this.label,
       endpoint,
       requestType,
       status,
       errorType,
-    ));
+    );
   }
 }

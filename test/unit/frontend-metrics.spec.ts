@@ -311,7 +311,7 @@ describe('the model label', () => {
       [
         'dynamo_frontend_* metrics reached their limit of 2 distinct model names; model "c" and ' +
           'later new ones are labelled "__overflow__" and counted in dynamo_metrics_series_overflow_total. ' +
-          'Declare the served models (frontend.models) or raise frontend.maxModels.',
+          'Declare the served models (frontend.models) or raise frontend.maxModels (at most maxSeriesPerMetric).',
       ],
     ]);
     expect(
