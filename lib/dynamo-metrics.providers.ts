@@ -36,6 +36,7 @@ export function createRuntime(options: DynamoMetricsModuleOptions): DistributedR
     constLabels: options.constLabels,
     uptime: options.uptime,
     maxSeriesPerMetric: options.maxSeriesPerMetric,
+    maxLabelValueLength: options.maxLabelValueLength,
     collectTimeoutMs: options.collectTimeoutMs,
     logger: options.logger ?? { warn: (message) => logger.warn(message) },
   });

@@ -34,10 +34,15 @@ export const REQUEST_DURATION_BUCKETS: readonly number[] = Object.freeze([
 export const DEFAULT_MAX_SERIES_PER_METRIC = 10_000;
 /** The value of every variable label of a vec's overflow series. */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
+/**
+ * Default of `maxLabelValueLength`: the longest label value (in UTF-16 code units, JavaScript's
+ * `length`) a vec takes; a longer one sends its label set to the overflow series.
+ */
+export const DEFAULT_MAX_LABEL_VALUE_LENGTH = 256;
 /** A runtime-level family, named in full: it reports on the metrics, it is not a component's. */
 export const SERIES_OVERFLOW_METRIC = 'dynamo_metrics_series_overflow_total';
 export const SERIES_OVERFLOW_HELP =
-  'Lookups of new label sets sent to the overflow series because the metric reached its series limit';
+  'Lookups of label sets sent to the overflow series: the metric reached its series limit, or a label value was too long or reserved';
 /** The label of `dynamo_metrics_series_overflow_total` that names the full metric. */
 export const SERIES_OVERFLOW_LABEL = 'metric';
 

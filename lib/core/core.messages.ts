@@ -128,6 +128,12 @@ export const invalidWorkerIdMessage = (value: unknown) =>
 export const invalidMaxSeriesPerMetricMessage = (value: unknown) =>
   `Invalid maxSeriesPerMetric ${describe(value)}: use a positive integer, or Infinity for no limit`;
 
+export const invalidMaxLabelValueLengthMessage = (value: unknown) =>
+  `Invalid maxLabelValueLength ${describe(value)}: use a positive integer, or Infinity for no limit`;
+
+export const invalidMetricMaxLabelValueLengthMessage = (metric: string, value: unknown) =>
+  `Metric '${metric}' has invalid maxLabelValueLength ${describe(value)}: use a positive integer, or Infinity for no limit`;
+
 export const invalidMaxSeriesMessage = (metric: string, value: unknown) =>
   `Metric '${metric}' has invalid maxSeries ${describe(value)}: use a positive integer, or Infinity for no limit`;
 
@@ -148,6 +154,22 @@ export const seriesLimitMessage = (
   `go to its overflow series (every variable label "${OVERFLOW_LABEL_VALUE}") and are counted in ${SERIES_OVERFLOW_METRIC}. ` +
   `Bound the label values, remove() series no longer needed, or raise maxSeries / maxSeriesPerMetric`;
 
+export const labelValueTooLongMessage = (
+  metric: string,
+  where: string,
+  limit: number,
+  label: string,
+  value: string,
+) =>
+  `Metric '${metric}' on ${where} got a value of ${value.length} characters for label '${label}' ` +
+  `(${JSON.stringify(truncate(value, SHOWN_PREFIX_LENGTH))}), over its maxLabelValueLength of ${limit}; ` +
+  `label sets with longer values go to its overflow series (every variable label "${OVERFLOW_LABEL_VALUE}") and are counted in ${SERIES_OVERFLOW_METRIC}. ` +
+  `Bound the label values, or raise maxLabelValueLength`;
+
+export const reservedLabelValueMessage = (metric: string, where: string, label: string) =>
+  `Metric '${metric}' on ${where} got the value "${OVERFLOW_LABEL_VALUE}" for label '${label}', which marks its overflow series; ` +
+  `label sets with it go to that series and are counted in ${SERIES_OVERFLOW_METRIC}. Map that value to another one`;
+
 export const callbackTimedOutMessage = (kind: string, ms: number) =>
   `An ${kind} callback did not settle within ${ms} ms and was skipped; it is not called again until it settles`;
 
@@ -162,13 +184,17 @@ export const collectTimedOutReason = (ms: number) =>
 
 /** Label values in messages: a 10 KB value must not make a 10 KB log line. */
 const SHOWN_VALUE_LENGTH = 64;
+/** What a message shows of a value refused for its length: a prefix, never the whole value. */
+const SHOWN_PREFIX_LENGTH = 32;
 
-function truncate(value: string): string {
-  if (value.length <= SHOWN_VALUE_LENGTH) return value;
-  const characters = [...value];
-  return characters.length <= SHOWN_VALUE_LENGTH
+/** The first `max` code points of `value`, with `…` when there were more. */
+export function truncate(value: string, max = SHOWN_VALUE_LENGTH): string {
+  if (value.length <= max) return value;
+  // Only the start is split into code points: a 1 MB value costs what a short one does.
+  const characters = [...value.slice(0, 2 * max)];
+  return characters.length <= max && value.length <= 2 * max
     ? value
-    : characters.slice(0, SHOWN_VALUE_LENGTH).join('') + '…';
+    : characters.slice(0, max).join('') + '…';
 }
 
 function describe(value: unknown): string {

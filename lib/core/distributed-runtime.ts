@@ -43,14 +43,14 @@ export class DistributedRuntime extends RegistryLevel {
   constructor(options: DistributedRuntimeOptions = {}) {
     super(new RuntimeState(AUTO_LABELS, options), []);
     // Registered now, so that its name is taken, but a vec without series is not in the scrape:
-    // it appears at the first overflow. No limit: its label values are metric names.
+    // it appears at the first overflow. No limits: its label values are metric names.
     this.state.seriesOverflow = this.registerNamed(
       SERIES_OVERFLOW_METRIC,
       'counter',
       true,
       SERIES_OVERFLOW_HELP,
       [SERIES_OVERFLOW_LABEL],
-      { maxSeries: Infinity },
+      { maxSeries: Infinity, maxLabelValueLength: Infinity },
     ) as CounterVec;
     if (options.uptime !== false) {
       const uptime = this.createGauge(UPTIME_METRIC, UPTIME_HELP);
@@ -88,6 +88,16 @@ export class DistributedRuntime extends RegistryLevel {
   /** @internal */
   get description(): string {
     return 'the runtime';
+  }
+
+  /** The series a vec holds before new label sets overflow, unless the metric sets `maxSeries`. */
+  get maxSeriesPerMetric(): number {
+    return this.state.maxSeriesPerMetric;
+  }
+
+  /** The longest label value a vec takes, unless the metric sets `maxLabelValueLength`. */
+  get maxLabelValueLength(): number {
+    return this.state.maxLabelValueLength;
   }
 
   /** Seconds since this runtime was created. */

@@ -7,6 +7,7 @@ import {
   invalidHelpMessage,
   invalidLabelValueMessage,
   invalidMaxSeriesMessage,
+  invalidMetricMaxLabelValueLengthMessage,
   invalidUnitMessage,
   reservedLabelMessage,
 } from './core.messages';
@@ -32,6 +33,8 @@ export interface MetricShape {
   readonly unit?: string;
   /** Vecs only, when given: the runtime's default applies otherwise. */
   readonly maxSeries?: number;
+  /** Vecs only, when given: the runtime's default applies otherwise. */
+  readonly maxLabelValueLength?: number;
 }
 
 const UNIT = /^[a-zA-Z0-9_]+$/;
@@ -92,8 +95,11 @@ export function buildShape(
     }
   }
 
-  if (opts.maxSeries !== undefined && !isSeriesLimit(opts.maxSeries)) {
+  if (opts.maxSeries !== undefined && !isLimit(opts.maxSeries)) {
     throw new Error(invalidMaxSeriesMessage(name, opts.maxSeries));
+  }
+  if (opts.maxLabelValueLength !== undefined && !isLimit(opts.maxLabelValueLength)) {
+    throw new Error(invalidMetricMaxLabelValueLengthMessage(name, opts.maxLabelValueLength));
   }
 
   return {
@@ -105,11 +111,12 @@ export function buildShape(
     buckets: kind === 'histogram' ? checkBuckets(name, opts.buckets ?? defaultBuckets) : undefined,
     unit,
     maxSeries: vec ? opts.maxSeries : undefined,
+    maxLabelValueLength: vec ? opts.maxLabelValueLength : undefined,
   };
 }
 
-/** A series limit: a positive integer, or `Infinity` for none. */
-export function isSeriesLimit(value: unknown): value is number {
+/** A limit (series, value length): a positive integer, or `Infinity` for none. */
+export function isLimit(value: unknown): value is number {
   return value === Infinity || (Number.isSafeInteger(value) && (value as number) > 0);
 }
 
@@ -149,6 +156,7 @@ export function sameShape(a: MetricShape, b: MetricShape): boolean {
     a.help === b.help &&
     a.unit === b.unit &&
     a.maxSeries === b.maxSeries &&
+    a.maxLabelValueLength === b.maxLabelValueLength &&
     sameList(a.labelNames, b.labelNames) &&
     sameList(a.buckets ?? [], b.buckets ?? []) &&
     a.constLabels.length === b.constLabels.length &&
@@ -172,6 +180,8 @@ export function describeShape(shape: MetricShape): string {
   if (shape.buckets) parts.push(`buckets [${shape.buckets.join(', ')}]`);
   if (shape.unit) parts.push(`unit ${shape.unit}`);
   if (shape.maxSeries !== undefined) parts.push(`maxSeries ${shape.maxSeries}`);
+  if (shape.maxLabelValueLength !== undefined)
+    parts.push(`maxLabelValueLength ${shape.maxLabelValueLength}`);
   return `${shape.kind}${shape.vec ? '_vec' : ''} (${parts.join(', ')})`;
 }
 

@@ -5,6 +5,8 @@ import { COMPONENT_METRIC_PREFIX, DEFAULT_BUCKETS } from './core.constants';
 import {
   callbackFailedMessage,
   callbackTimedOutMessage,
+  labelValueTooLongMessage,
+  reservedLabelValueMessage,
   seriesLimitMessage,
   shapeConflictMessage,
   unknownFormatMessage,
@@ -36,6 +38,7 @@ import {
   type HistogramVec,
   type IntCounterVec,
   type IntGaugeVec,
+  type OverflowSink,
 } from './metric-vec';
 import type { ExternalFamily } from './prom-client-bridge';
 import { RegisteredMetric } from './registered-metric';
@@ -331,13 +334,27 @@ export abstract class RegistryLevel implements MetricsRegistry {
     create: SeriesFactory,
   ): MetricVec<SeriesIdentity> {
     const limit = shape.maxSeries ?? this.state.maxSeriesPerMetric;
-    // Called once per vec, at its first overflow: the warning is logged once.
-    const onFull = (refused: readonly string[]) => {
-      const labels = shape.labelNames.map((label, i) => [label, refused[i]] as const);
-      this.state.warn(seriesLimitMessage(name, this.description, limit, labels));
-      return this.state.seriesOverflow.withLabelValues(name);
+    const maxLength = shape.maxLabelValueLength ?? this.state.maxLabelValueLength;
+    const { labelNames } = shape;
+    const sink: OverflowSink = {
+      // Marked: a metric named `__overflow__` must not overflow the counter of overflows.
+      counter: () => this.state.seriesOverflow.withOverflowMark(0, name),
+      // Called once per vec and reason: each warning is logged once.
+      warn: (reason, refused, label) => {
+        const where = this.description;
+        if (reason === 'length') {
+          this.state.warn(
+            labelValueTooLongMessage(name, where, maxLength, labelNames[label], refused[label]),
+          );
+        } else if (reason === 'reserved') {
+          this.state.warn(reservedLabelValueMessage(name, where, labelNames[label]));
+        } else {
+          const labels = labelNames.map((labelName, i) => [labelName, refused[i]] as const);
+          this.state.warn(seriesLimitMessage(name, where, limit, labels));
+        }
+      },
     };
-    return new MetricVec(name, shape.labelNames, layout, create, limit, onFull);
+    return new MetricVec(name, labelNames, layout, create, limit, maxLength, sink);
   }
 }
 

@@ -2,6 +2,7 @@ import { ByteWriter } from './byte-writer';
 import { CollectGuard } from './collect-guard';
 import {
   DEFAULT_COLLECT_TIMEOUT_MS,
+  DEFAULT_MAX_LABEL_VALUE_LENGTH,
   DEFAULT_MAX_SERIES_PER_METRIC,
   MAX_TIMEOUT_MS,
   SERIES_OVERFLOW_LABEL,
@@ -14,6 +15,7 @@ import {
   includeConflictMessage,
   invalidCollectTimeoutMessage,
   invalidLabelValueMessage,
+  invalidMaxLabelValueLengthMessage,
   invalidMaxSeriesPerMetricMessage,
   invalidWorkerIdMessage,
   namespacePathConflictMessage,
@@ -26,13 +28,7 @@ import type { DistributedRuntimeOptions } from './interfaces/distributed-runtime
 import type { MetricsLogger } from './interfaces/exposition.interface';
 import type { CounterVec } from './metric-vec';
 import { assertValidLabelName } from './naming';
-import {
-  describeShape,
-  isSeriesLimit,
-  metricType,
-  sameFamily,
-  type MetricShape,
-} from './metric-shape';
+import { describeShape, isLimit, metricType, sameFamily, type MetricShape } from './metric-shape';
 import type { PromClientRegistry } from './prom-client-bridge';
 import { sampleNames, toMetricType } from './sample-names';
 
@@ -52,6 +48,8 @@ export class RuntimeState {
   readonly writer = new ByteWriter();
   /** The default series limit of a vec. */
   readonly maxSeriesPerMetric: number;
+  /** The default longest label value of a vec. */
+  readonly maxLabelValueLength: number;
   /** Bounds every callback and prom-client metric of a scrape by `collectTimeoutMs`. */
   readonly guard: CollectGuard;
   /** `dynamo_metrics_series_overflow_total`: the runtime registers it on its own level. */
@@ -69,13 +67,18 @@ export class RuntimeState {
       workerId,
       constLabels = [],
       maxSeriesPerMetric = DEFAULT_MAX_SERIES_PER_METRIC,
+      maxLabelValueLength = DEFAULT_MAX_LABEL_VALUE_LENGTH,
       collectTimeoutMs = DEFAULT_COLLECT_TIMEOUT_MS,
     } = options;
     this.logger = options.logger ?? console;
-    if (!isSeriesLimit(maxSeriesPerMetric)) {
+    if (!isLimit(maxSeriesPerMetric)) {
       throw new Error(invalidMaxSeriesPerMetricMessage(maxSeriesPerMetric));
     }
     this.maxSeriesPerMetric = maxSeriesPerMetric;
+    if (!isLimit(maxLabelValueLength)) {
+      throw new Error(invalidMaxLabelValueLengthMessage(maxLabelValueLength));
+    }
+    this.maxLabelValueLength = maxLabelValueLength;
     // Node fires a longer timeout at once.
     const validTimeout =
       collectTimeoutMs === Infinity ||

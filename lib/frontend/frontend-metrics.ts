@@ -11,7 +11,11 @@ import {
   invalidMaxModelsMessage,
   invalidModelsMessage,
   invalidRequestTypeMessage,
+  longDeclaredModelMessage,
   modelLimitMessage,
+  modelTooLongMessage,
+  reservedDeclaredModelMessage,
+  reservedModelMessage,
 } from './frontend.messages';
 import type {
   FrontendEndpoint,
@@ -30,7 +34,10 @@ export class FrontendMetrics {
   private familiesOnce: FrontendFamilies | undefined;
   private bucketsOnce: ResolvedFrontendBuckets | undefined;
   private declared: Set<string> | undefined;
+  /** Distinct `model` labels kept without a model list: `maxModels`, at most the series cap. */
   private readonly maxModels: number;
+  /** The runtime's `maxLabelValueLength`: a longer model name is labelled `__overflow__`. */
+  private readonly maxNameLength: number;
   /** Series by `model` label value. */
   private readonly labels = new Map<string, ModelSeries>();
   /** Series by model name as requested, for names that have a label of their own. */
@@ -38,7 +45,8 @@ export class FrontendMetrics {
   /** Labels given to model names without a model list (at most `maxModels`). */
   private modelCount = 0;
   private readonly logger: MetricsLogger;
-  private limitReported = false;
+  /** The overflow warnings already logged, by kind. */
+  private readonly reported = new Set<'limit' | 'length' | 'reserved'>();
 
   constructor(
     private readonly runtime: DistributedRuntime,
@@ -49,7 +57,9 @@ export class FrontendMetrics {
     if (!(maxModels === Infinity || (Number.isSafeInteger(maxModels) && maxModels > 0))) {
       throw new Error(invalidMaxModelsMessage(maxModels));
     }
-    this.maxModels = maxModels;
+    // Every name kept is a series of each model family: the vecs' cap bounds them too.
+    this.maxModels = Math.min(maxModels, runtime.maxSeriesPerMetric);
+    this.maxNameLength = runtime.maxLabelValueLength;
     this.logger = environment.logger ?? console;
     this.declareModels(options.models);
   }
@@ -82,7 +92,16 @@ export class FrontendMetrics {
       if (!Array.isArray(models) || !models.every((model) => typeof model === 'string')) {
         throw new Error(invalidModelsMessage(models));
       }
-      this.declared = new Set(models.map((model) => model.toLowerCase()));
+      const declared = new Set<string>();
+      for (const model of models) {
+        const label = labelOf(model);
+        if (label === UNKNOWN_MODEL || label === OVERFLOW_LABEL_VALUE)
+          throw new Error(reservedDeclaredModelMessage(model));
+        if (label.length > this.maxNameLength)
+          throw new Error(longDeclaredModelMessage(model, this.maxNameLength));
+        declared.add(label);
+      }
+      this.declared = declared;
     }
     this.byName.clear();
   }
@@ -95,7 +114,11 @@ export class FrontendMetrics {
   /** Whether `model` is served: always true when no models are declared. */
   isServed(model: string | undefined): boolean {
     if (this.declared === undefined) return true;
-    return typeof model === 'string' && this.declared.has(model.toLowerCase());
+    return (
+      typeof model === 'string' &&
+      model.length <= this.maxNameLength &&
+      this.declared.has(labelOf(model))
+    );
   }
 
   /** The `model` label a request for `model` gets: lower-cased, and bounded. */
@@ -118,7 +141,18 @@ export class FrontendMetrics {
     if (requestType !== 'stream' && requestType !== 'unary') {
       throw new Error(invalidRequestTypeMessage(requestType));
     }
-    return new FrontendRequest(this.seriesOf(model), endpoint, requestType);
+    const series = this.seriesOf(model);
+    // One count per request whose model name went to `__overflow__` (the limit, a name too long
+    // or reserved), as the vecs count their lookups.
+    if (series.label === OVERFLOW_LABEL_VALUE) this.families.requests.countOverflow();
+    return new FrontendRequest(series, endpoint, requestType);
+  }
+
+  /** Model names and per-name entries this object keeps (bounded by the series cap). @internal */
+  get retainedEntries(): number {
+    let entries = this.labels.size + this.byName.size;
+    for (const series of this.labels.values()) entries += series.retainedEntries;
+    return entries;
   }
 
   private get families(): FrontendFamilies {
@@ -131,25 +165,51 @@ export class FrontendMetrics {
   private seriesOf(model: string | undefined): ModelSeries {
     if (typeof model !== 'string' || model.length === 0) return this.series(UNKNOWN_MODEL);
     const known = this.byName.get(model);
-    if (known !== undefined) return known;
-    const lower = model.toLowerCase();
+    return known === undefined ? this.resolve(model) : known;
+  }
+
+  // Off the hot path: a name seen for the first time, or one without a label of its own.
+  private resolve(model: string): ModelSeries {
+    const tooLong = model.length > this.maxNameLength; // before lower-casing: never copy 1 MB
+    const label = tooLong ? '' : labelOf(model);
     if (this.declared !== undefined) {
-      if (!this.declared.has(lower)) return this.series(UNKNOWN_MODEL);
-    } else if (!this.labels.has(lower)) {
-      if (this.modelCount >= this.maxModels) {
-        if (!this.limitReported) {
-          this.limitReported = true;
-          this.warn(modelLimitMessage(this.maxModels, model));
-        }
-        return this.series(OVERFLOW_LABEL_VALUE);
-      }
+      // No declared name is longer than the limit.
+      return !tooLong && this.declared.has(label)
+        ? this.remember(model, label)
+        : this.series(UNKNOWN_MODEL);
+    }
+    if (tooLong || label.length > this.maxNameLength) return this.overflow('length', model);
+    if (label === UNKNOWN_MODEL) return this.series(UNKNOWN_MODEL);
+    if (label === OVERFLOW_LABEL_VALUE) return this.overflow('reserved', model);
+    if (!this.labels.has(label)) {
+      if (this.modelCount >= this.maxModels) return this.overflow('limit', model);
       this.modelCount++;
     }
-    const series = this.series(lower);
+    return this.remember(model, label);
+  }
+
+  /** The series of `label`, found by `model` from now on while there is room. */
+  private remember(model: string, label: string): ModelSeries {
+    const series = this.series(label);
     // Names with a label of their own are bounded too: as many as labels, plus their spellings.
     if (this.byName.size < 4 * (this.declared?.size ?? this.maxModels))
       this.byName.set(model, series);
     return series;
+  }
+
+  /** The `__overflow__` series for a model name, warned about once per kind. */
+  private overflow(reason: 'limit' | 'length' | 'reserved', model: string): ModelSeries {
+    if (!this.reported.has(reason)) {
+      this.reported.add(reason);
+      this.warn(
+        reason === 'limit'
+          ? modelLimitMessage(this.maxModels, model)
+          : reason === 'length'
+            ? modelTooLongMessage(this.maxNameLength, model)
+            : reservedModelMessage(model),
+      );
+    }
+    return this.series(OVERFLOW_LABEL_VALUE);
   }
 
   private series(label: string): ModelSeries {
@@ -168,4 +228,10 @@ export class FrontendMetrics {
       // A broken logger must not break a request.
     }
   }
+}
+
+/** The `model` label of a name: lower-cased (Dynamo's rule), lone surrogates as U+FFFD. */
+function labelOf(model: string): string {
+  const lower = model.toLowerCase();
+  return lower.isWellFormed() ? lower : lower.toWellFormed();
 }

@@ -1,5 +1,7 @@
 // Error and log texts of the frontend metrics.
 
+import { truncate } from '../core/core.messages';
+
 const show = (value: unknown) =>
   typeof value === 'string' ? JSON.stringify(value) : String(value);
 
@@ -37,8 +39,28 @@ export const invalidTokenCountMessage = (what: string, value: unknown) =>
 
 export const modelLimitMessage = (limit: number, model: string) =>
   `dynamo_frontend_* metrics reached their limit of ${limit} distinct model names; model ` +
-  `${show(model.length > 64 ? model.slice(0, 64) + '…' : model)} and later new ones are labelled ` +
-  `"__overflow__". Declare the served models (frontend.models) or raise frontend.maxModels.`;
+  `${show(truncate(model))} and later new ones are labelled "__overflow__" and counted in ` +
+  `dynamo_metrics_series_overflow_total. Declare the served models (frontend.models) or raise ` +
+  `frontend.maxModels (at most maxSeriesPerMetric).`;
+
+export const modelTooLongMessage = (limit: number, model: string) =>
+  `dynamo_frontend_* metrics got a model name of ${model.length} characters ` +
+  `(${show(truncate(model, 32))}), over maxLabelValueLength ${limit}; longer names are labelled ` +
+  `"__overflow__" and counted in dynamo_metrics_series_overflow_total. Declare the served models ` +
+  `(frontend.models) or raise maxLabelValueLength.`;
+
+export const reservedModelMessage = (model: string) =>
+  `dynamo_frontend_* metrics got the model name ${show(model)}, which marks the overflow series; ` +
+  `requests for it are labelled "__overflow__" and counted in dynamo_metrics_series_overflow_total. ` +
+  `Declare the served models (frontend.models) to label unknown names "unknown_model".`;
+
+export const reservedDeclaredModelMessage = (model: string) =>
+  `Invalid frontend model ${show(model)}: "unknown_model" and "__overflow__" (in any case) are ` +
+  `the labels of undeclared and overflowing models; choose another name`;
+
+export const longDeclaredModelMessage = (model: string, limit: number) =>
+  `Invalid frontend model ${show(truncate(model, 32))} (${model.length} characters): model ` +
+  `labels are at most maxLabelValueLength ${limit} long; raise maxLabelValueLength`;
 
 export const frontendRecordingFailedMessage = (error: unknown) =>
   `Recording frontend metrics failed; the request was not affected: ${error instanceof Error ? error.message : String(error)}`;

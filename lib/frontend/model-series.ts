@@ -18,7 +18,8 @@ const SLOTS_PER_TYPE = ERROR_SLOTS.size;
 
 /**
  * The series of one `model` label value, each bound the first time it is used (a series appears
- * in the scrape once something is recorded in it, as in Dynamo). Not exported from the package.
+ * in the scrape once something is recorded in it, as in Dynamo). The label is `FrontendMetrics`'
+ * own: bounded, and `__overflow__` only as its overflow mark. Not exported from the package.
  */
 export class ModelSeries {
   private inflightSeries: IntGauge | undefined;
@@ -40,67 +41,79 @@ export class ModelSeries {
   ) {}
 
   get inflight(): IntGauge {
-    return (this.inflightSeries ??= this.families.inflight.withLabelValues(this.label));
+    return (this.inflightSeries ??= this.families.inflight.withOverflowMark(0, this.label));
   }
 
   get queued(): IntGauge {
-    return (this.queuedSeries ??= this.families.queued.withLabelValues(this.label));
+    return (this.queuedSeries ??= this.families.queued.withOverflowMark(0, this.label));
   }
 
   get duration(): Histogram {
-    return (this.durationSeries ??= this.families.requestDuration.withLabelValues(this.label));
+    return (this.durationSeries ??= this.families.requestDuration.withOverflowMark(0, this.label));
   }
 
   get inputSequence(): Histogram {
-    return (this.inputSeries ??= this.families.inputSequence.withLabelValues(this.label));
+    return (this.inputSeries ??= this.families.inputSequence.withOverflowMark(0, this.label));
   }
 
   get outputSequence(): Histogram {
-    return (this.outputSeries ??= this.families.outputSequence.withLabelValues(this.label));
+    return (this.outputSeries ??= this.families.outputSequence.withOverflowMark(0, this.label));
   }
 
   get cachedTokens(): Histogram {
-    return (this.cachedSeries ??= this.families.cachedTokens.withLabelValues(this.label));
+    return (this.cachedSeries ??= this.families.cachedTokens.withOverflowMark(0, this.label));
   }
 
   get outputTokens(): IntCounter {
-    return (this.tokensSeries ??= this.families.outputTokens.withLabelValues(this.label));
+    return (this.tokensSeries ??= this.families.outputTokens.withOverflowMark(0, this.label));
   }
 
   get timeToFirstToken(): Histogram {
-    return (this.ttftSeries ??= this.families.timeToFirstToken.withLabelValues(this.label));
+    return (this.ttftSeries ??= this.families.timeToFirstToken.withOverflowMark(0, this.label));
   }
 
   get interTokenLatency(): Histogram {
-    return (this.itlSeries ??= this.families.interTokenLatency.withLabelValues(this.label));
+    return (this.itlSeries ??= this.families.interTokenLatency.withOverflowMark(0, this.label));
   }
 
   get disconnected(): IntGauge {
     return this.families.disconnected;
   }
 
+  /** Endpoints whose `requests_total` children are kept (bounded: see `requestCounter`). @internal */
+  get retainedEntries(): number {
+    return this.requests.size;
+  }
+
   /** The `requests_total` child of one outcome; `errorType` `''` is a success. */
   requestCounter(endpoint: string, requestType: string, errorType: string): IntCounter {
     const slot = ERROR_SLOTS.get(errorType);
-    const status = errorType === '' ? 'success' : 'error';
     if (slot === undefined || (requestType !== 'stream' && requestType !== 'unary')) {
-      return this.families.requests.withLabelValues(
-        this.label,
-        endpoint,
-        requestType,
-        status,
-        errorType,
-      );
+      return this.lookUp(endpoint, requestType, errorType);
     }
-    let slots = this.requests.get(endpoint);
-    if (slots === undefined) this.requests.set(endpoint, (slots = []));
     const index = (requestType === 'stream' ? 0 : SLOTS_PER_TYPE) + slot;
-    return (slots[index] ??= this.families.requests.withLabelValues(
+    const slots = this.requests.get(endpoint);
+    if (slots !== undefined)
+      return (slots[index] ??= this.lookUp(endpoint, requestType, errorType));
+    // An endpoint is kept only with a series of its own: as many as the vec holds, at most.
+    const child = this.lookUp(endpoint, requestType, errorType);
+    if (!this.families.requests.isOverflowChild(child)) {
+      const created: (IntCounter | undefined)[] = [];
+      created[index] = child;
+      this.requests.set(endpoint, created);
+    }
+    return child;
+  }
+
+  private lookUp(endpoint: string, requestType: string, errorType: string): IntCounter {
+    const status = errorType === '' ? 'success' : 'error';
+    return this.families.requests.withOverflowMark(
+      0,
       this.label,
       endpoint,
       requestType,
       status,
       errorType,
-    ));
+    );
   }
 }

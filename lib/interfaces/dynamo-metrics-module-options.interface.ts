@@ -95,6 +95,12 @@ export interface DynamoMetricsModuleOptions {
   logger?: MetricsLogger;
   /** Series per vec before new label sets go to its overflow series; `Infinity` for no limit. Default `10000`. */
   maxSeriesPerMetric?: number;
+  /**
+   * The longest label value a vec takes (a string's `length`); a label set with a longer one,
+   * e.g. a client's 100 KB model name, goes to the overflow series instead. `Infinity` for no
+   * limit. Default `256`.
+   */
+  maxLabelValueLength?: number;
   /** How long each scrape callback and included prom-client metric may take, in ms. Default `2000`. */
   collectTimeoutMs?: number;
   /**

@@ -27,6 +27,7 @@ function awkwardRuntime(): DistributedRuntime {
     uptime: false,
     constLabels: { service: 'a "quoted"\\service\n' },
     maxSeriesPerMetric: CASES.length,
+    maxLabelValueLength: 10_240, // the 10 KB cases
     logger: { warn: () => {} },
   });
   const gauges = drt.createGaugeVec('values', 'Values', ['case', 'value']);

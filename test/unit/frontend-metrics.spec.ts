@@ -310,8 +310,8 @@ describe('the model label', () => {
     expect(logger.warn.mock.calls).toEqual([
       [
         'dynamo_frontend_* metrics reached their limit of 2 distinct model names; model "c" and ' +
-          'later new ones are labelled "__overflow__". Declare the served models ' +
-          '(frontend.models) or raise frontend.maxModels.',
+          'later new ones are labelled "__overflow__" and counted in dynamo_metrics_series_overflow_total. ' +
+          'Declare the served models (frontend.models) or raise frontend.maxModels (at most maxSeriesPerMetric).',
       ],
     ]);
     expect(

@@ -25,6 +25,14 @@ export interface DistributedRuntimeOptions {
    */
   maxSeriesPerMetric?: number;
   /**
+   * The longest label value a vec takes, in UTF-16 code units (a string's `length`): a label set
+   * with a longer value never becomes a series; it goes to the vec's overflow series, is warned
+   * about once per metric and counted in `dynamo_metrics_series_overflow_total`. A positive
+   * integer, or `Infinity` for no limit. A metric's `maxLabelValueLength` overrides it.
+   * Default `256`.
+   */
+  maxLabelValueLength?: number;
+  /**
    * How long each update callback, expfmt callback and included prom-client metric may take per
    * scrape, in milliseconds; one that takes longer is left out of that scrape, and of later ones
    * until it settles. A positive integer up to 2147483647, or `Infinity` to wait for ever.

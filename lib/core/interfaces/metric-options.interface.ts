@@ -13,6 +13,12 @@ export interface MetricOptions {
    * (a positive integer, or `Infinity`). Default: the runtime's `maxSeriesPerMetric`.
    */
   maxSeries?: number;
+  /**
+   * Vecs only: the longest label value this metric takes, in UTF-16 code units (a string's
+   * `length`); a label set with a longer value goes to its overflow series (a positive integer,
+   * or `Infinity`). Default: the runtime's `maxLabelValueLength`.
+   */
+  maxLabelValueLength?: number;
 }
 
 /** Options of `createHistogram` / `createHistogramVec`. */
