@@ -2,7 +2,8 @@
 // <express|fastify>`. Its routes stream the same 10,000 OpenAI chunks: as SSE (an Observable of
 // MessageEvents) and as NDJSON (an async generator), each bare and with @DynamoFrontend(); two
 // more NDJSON routes read the generator as @DynamoFrontend() does, recording nothing or only
-// reading the clock per chunk (the floors);
+// reading the clock per chunk (the floors); two more stream plain text without newlines
+// (`POST /text/<bare|frontend>?chunks=n`: n chunks of `token `), as a plain-text LLM route does;
 // `GET /cpu` tells the CPU time the process has used, `GET /gc` collects garbage. Prints
 // `PORT=<port>` once listening.
 import 'reflect-metadata';
@@ -16,6 +17,7 @@ import {
   Module,
   type NestInterceptor,
   Post,
+  Query,
   RequestMethod,
   Sse,
   UseInterceptors,
@@ -57,6 +59,12 @@ function events(): Observable<MessageEvent> {
 
 async function* generate(): AsyncGenerator<object> {
   for (let i = 0; i < CHUNKS; i++) yield chunk(i);
+}
+
+/** `chunks` pieces of plain text, none with a newline: nothing in it is a JSON line. */
+async function* words(chunks: string): AsyncGenerator<string> {
+  const n = Number(chunks);
+  for (let i = 0; i < n; i++) yield 'token ';
 }
 
 const endpoint = { endpoint: 'chat_completions' } as const;
@@ -134,6 +142,17 @@ class StreamController {
   @DynamoFrontend(endpoint)
   ndjsonFrontend(): AsyncIterable<object> {
     return generate();
+  }
+
+  @Post('text/bare')
+  textBare(@Query('chunks') chunks: string): AsyncIterable<string> {
+    return words(chunks);
+  }
+
+  @Post('text/frontend')
+  @DynamoFrontend({ endpoint: 'completions' })
+  textFrontend(@Query('chunks') chunks: string): AsyncIterable<string> {
+    return words(chunks);
   }
 }
 

@@ -6,11 +6,14 @@
 // nothing, or only read the clock per chunk: what exact per-chunk timing costs at the least.
 // Each round runs A B B A (the next B A A B) on the same server, so a slow phase of this shared
 // machine hits both; medians, and the median of the per-round ratios, of wall-clock time and of
-// the server's CPU time. Then, in this process, the recording alone: ns per call of the handle's
+// the server's CPU time. Then plain text without newlines (what a plain-text LLM route streams),
+// bare and @DynamoFrontend(), at two lengths: wall-clock time per response and server CPU time
+// per chunk, which stays the same at both lengths when reading is linear. Then, in this process, the recording alone: ns per call of the handle's
 // per-chunk methods, and (in a child process with a large young generation) the bytes they
 // allocate.
 //
 //   npm run bench:frontend        BENCH_ROUNDS=31 BENCH_ADAPTERS=fastify npm run bench:frontend
+//   BENCH_CASES=text BENCH_TEXT_CHUNKS=50000,100000 npm run bench:frontend   (only the text case)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request, Agent } from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -44,7 +47,7 @@ const ADAPTERS = ALL_ADAPTERS.filter((a) =>
  * target's; the floors measure what reading an async iterable beside Nest costs by itself, with
  * nothing recorded, and with only the clock read that exact per-chunk timing needs.
  */
-const COMPARISONS = [
+const ALL_COMPARISONS = [
   {
     key: 'sse',
     label: 'SSE (Observable)',
@@ -74,7 +77,17 @@ const COMPARISONS = [
     target: false,
   },
 ] as const;
-type Comparison = (typeof COMPARISONS)[number];
+/** Which parts run (default all): the comparisons' keys, `text`, `recording` (in-process). */
+const CASES = process.env.BENCH_CASES?.split(',');
+const runs = (key: string) => CASES === undefined || CASES.includes(key);
+const COMPARISONS = ALL_COMPARISONS.filter((c) => runs(c.key));
+type Comparison = (typeof ALL_COMPARISONS)[number];
+/** Chunks of `token ` per text response: two lengths, to show the cost per chunk stays flat. */
+const TEXT_CHUNKS = (process.env.BENCH_TEXT_CHUNKS ?? '25000,50000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const TEXT_ROUTES = { bare: '/text/bare', frontend: '/text/frontend' } as const;
 /** Calls per timing and allocation sample of the in-process part. */
 const CALLS = 200_000;
 
@@ -153,16 +166,68 @@ interface PathResult {
   cpuRatios: number[];
 }
 
-/** One streamed response: chunks per wall-clock second, and per second of server CPU time. */
-async function sample(port: number, route: string): Promise<[number, number]> {
+/** One streamed response after a GC: [wall-clock ms, server CPU µs] it took. */
+async function measure(port: number, route: string): Promise<[number, number]> {
   await get(port, '/gc');
   const cpuBefore = Number(await get(port, '/cpu'));
   const [ms] = await stream(port, route);
-  const cpuMs = (Number(await get(port, '/cpu')) - cpuBefore) / 1000;
-  return [CHUNKS / (ms / 1000), CHUNKS / (cpuMs / 1000)];
+  return [ms, Number(await get(port, '/cpu')) - cpuBefore];
 }
 
-async function benchHttp(adapter: string): Promise<PathResult[]> {
+/** One streamed response: chunks per wall-clock second, and per second of server CPU time. */
+async function sample(port: number, route: string): Promise<[number, number]> {
+  const [ms, cpuMicros] = await measure(port, route);
+  return [CHUNKS / (ms / 1000), CHUNKS / (cpuMicros / 1e6)];
+}
+
+/** One route of the text case: each response's wall ms and server CPU µs per chunk. */
+interface TextSamples {
+  ms: number[];
+  cpuPerChunk: number[];
+}
+
+interface TextResult {
+  adapter: string;
+  chunks: number;
+  bare: TextSamples;
+  frontend: TextSamples;
+  /** Per round: @DynamoFrontend's server CPU per chunk over the bare route's. */
+  cpuRatios: number[];
+}
+
+/** Text without newlines, bare (A) and @DynamoFrontend() (B), interleaved A B B A / B A A B. */
+async function benchText(port: number, adapter: string, chunks: number): Promise<TextResult> {
+  const bare = `${TEXT_ROUTES.bare}?chunks=${chunks}`;
+  const frontend = `${TEXT_ROUTES.frontend}?chunks=${chunks}`;
+  for (let i = 0; i < WARMUP; i++) {
+    for (const route of [bare, frontend]) {
+      const [, bytes] = await stream(port, route);
+      if (bytes !== chunks * 'token '.length) throw new Error(`${route} sent ${bytes} bytes`);
+    }
+  }
+  const result: TextResult = {
+    adapter,
+    chunks,
+    bare: { ms: [], cpuPerChunk: [] },
+    frontend: { ms: [], cpuPerChunk: [] },
+    cpuRatios: [],
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const [first, second] = round % 2 === 0 ? [bare, frontend] : [frontend, bare];
+    const cpu: Record<string, number> = { [bare]: 0, [frontend]: 0 };
+    for (const route of [first, second, second, first]) {
+      const [ms, cpuMicros] = await measure(port, route);
+      const samples = route === bare ? result.bare : result.frontend;
+      samples.ms.push(ms);
+      samples.cpuPerChunk.push(cpuMicros / chunks);
+      cpu[route] += cpuMicros;
+    }
+    result.cpuRatios.push(cpu[frontend] / cpu[bare]);
+  }
+  return result;
+}
+
+async function benchHttp(adapter: string): Promise<{ paths: PathResult[]; text: TextResult[] }> {
   const server = await startServer(adapter);
   try {
     const results: PathResult[] = [];
@@ -208,21 +273,33 @@ async function benchHttp(adapter: string): Promise<PathResult[]> {
       }
       results.push(result);
     }
-    // The instrumented routes really recorded: every chunk's token, every request.
+    const text: TextResult[] = [];
+    if (runs('text')) {
+      for (const chunks of TEXT_CHUNKS) text.push(await benchText(server.port, adapter, chunks));
+    }
+    // The instrumented routes really recorded: every chunk's token, every request (the text
+    // routes' requests under `completions`, with no token: plain text has no chunk to count).
     const scrape = await get(server.port, '/metrics');
     const requests = COMPARISONS.filter((c) => c.target).length * (WARMUP + 2 * ROUNDS);
-    const counted = new RegExp(
-      `^dynamo_frontend_requests_total\\{endpoint="chat_completions",error_type="",model="unknown_model",request_type="stream",status="success"\\} ${requests}$`,
-      'm',
-    );
+    const textRequests = text.length * (WARMUP + 2 * ROUNDS);
+    const counted = (endpoint: string, n: number) =>
+      n === 0 ||
+      new RegExp(
+        `^dynamo_frontend_requests_total\\{endpoint="${endpoint}",error_type="",model="unknown_model",request_type="stream",status="success"\\} ${n}$`,
+        'm',
+      ).test(scrape);
     const tokens = new RegExp(
       `^dynamo_frontend_output_tokens_total\\{model="unknown_model"\\} ${requests * (CHUNKS - 1)}$`,
       'm',
     );
-    if (!counted.test(scrape) || !tokens.test(scrape)) {
+    if (
+      !counted('chat_completions', requests) ||
+      !counted('completions', textRequests) ||
+      (requests > 0 && !tokens.test(scrape))
+    ) {
       throw new Error(`the instrumented routes did not record as expected:\n${scrape}`);
     }
-    return results;
+    return { paths: results, text };
   } finally {
     server.child.kill();
   }
@@ -331,6 +408,24 @@ function runAllocationChild(): { rows: { name: string; bytes: number }[]; flags:
   return { rows: JSON.parse(line.slice(6)), flags };
 }
 
+/** The text case's two table rows: the bare route, then @DynamoFrontend() with its ratio. */
+function textTableRows(result: TextResult): string[][] {
+  const spread = (values: number[], digits: number) =>
+    `${fixed(median(values), digits)} (${fixed(min(values), digits)}–${fixed(max(values), digits)})`;
+  const row = (route: string, samples: TextSamples, vsBare: string) => [
+    result.adapter,
+    int(result.chunks),
+    route,
+    spread(samples.ms, 1),
+    spread(samples.cpuPerChunk, 2),
+    vsBare,
+  ];
+  return [
+    row('bare', result.bare, ''),
+    row('@DynamoFrontend()', result.frontend, spread(result.cpuRatios, 3)),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -350,8 +445,11 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   const verdicts: string[] = [];
+  const textRows: string[][] = [];
   for (const adapter of ADAPTERS) {
-    for (const result of await benchHttp(adapter)) {
+    const { paths, text } = await benchHttp(adapter);
+    for (const result of text) textRows.push(...textTableRows(result));
+    for (const result of paths) {
       const label = result.comparison.label;
       for (const [clock, ratios] of [
         ['wall', result.wallRatios],
@@ -378,23 +476,49 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log('## Streamed responses\n');
-  console.log(
-    markdownTable(
-      [
-        'adapter',
-        'stream',
-        'per second of',
-        'bare, chunks/s (median)',
-        'B: @DynamoFrontend (or floor), chunks/s (median)',
-        'ratio',
-        'ratio range',
-      ],
-      rows,
-      'lllrrrr',
-    ),
-  );
-  console.log('\n' + verdicts.join('\n') + '\n');
+  if (rows.length > 0) {
+    console.log('## Streamed responses\n');
+    console.log(
+      markdownTable(
+        [
+          'adapter',
+          'stream',
+          'per second of',
+          'bare, chunks/s (median)',
+          'B: @DynamoFrontend (or floor), chunks/s (median)',
+          'ratio',
+          'ratio range',
+        ],
+        rows,
+        'lllrrrr',
+      ),
+    );
+    console.log('\n' + verdicts.join('\n') + '\n');
+  }
+  if (textRows.length > 0) {
+    console.log('## Text without newlines (a plain-text stream)\n');
+    console.log(
+      `${TEXT_CHUNKS.map(int).join(' and ')} chunks of \`token \` per response (an async generator of strings, sent as text/plain); per route ${2 * ROUNDS} responses after ${WARMUP} warm-up ones, interleaved as above. Per chunk, server CPU time of the whole response (Nest's writing included) over its chunks; "vs bare" the median (range) of the per-round ratios of @DynamoFrontend's server CPU time to the bare route's. Linear reading: the same CPU per chunk at both lengths.\n`,
+    );
+    console.log(
+      markdownTable(
+        [
+          'adapter',
+          'chunks',
+          'route',
+          'wall ms per response: median (range)',
+          'server CPU µs per chunk: median (range)',
+          'server CPU vs bare: median (range)',
+        ],
+        textRows,
+        'lrlrrr',
+      ) + '\n',
+    );
+  }
+  if (!runs('recording')) {
+    agent.destroy();
+    return;
+  }
 
   console.log('## The recording alone (this process)\n');
   console.log(

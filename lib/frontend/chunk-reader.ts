@@ -29,8 +29,15 @@ interface Usage {
   readonly input_tokens_details?: { readonly cached_tokens?: unknown } | null;
 }
 
-/** A text line longer than this without a newline is dropped: not a stream of JSON lines. */
-const MAX_LINE_LENGTH = 1 << 20;
+/**
+ * The most of one unfinished line a stream's reader keeps (UTF-16 code units: 1 MiB of ASCII):
+ * a line that grows past it without a newline is not a stream of JSON lines and is skipped to
+ * its newline. Lines that arrive whole in one chunk are read at any length.
+ */
+export const MAX_CARRIED_LINE_LENGTH = 1 << 20;
+/** Carried pieces are joined into one this many at a time, so tiny chunks cannot pile up. */
+const PIECES_PER_BLOCK = 64;
+const DATA_PREFIX = 'data:';
 const CARRIAGE_RETURN = 13;
 const OPEN_BRACE = 123;
 
@@ -98,13 +105,27 @@ function recordObject(request: FrontendRequest, chunk: Chunk): void {
  * chunk as produced (and a `usage` in an object chunk still applies). Not exported from the package.
  */
 export class ChunkRecorder {
-  private carry = '';
+  /**
+   * The start of the current line while it may be a chunk and has no newline yet, in pieces as
+   * they came: joined once, when its newline comes, so a line costs its length however finely it
+   * is chunked. Pieces before `sealed` are blocks of PIECES_PER_BLOCK joined pieces.
+   */
+  private readonly pieces: string[] = [];
+  private sealed = 0;
+  private carriedLength = 0;
+  /** The current line cannot be a chunk (or grew past the limit): ignored to its newline. */
+  private skipping = false;
   private decoder: TextDecoder | undefined;
 
   constructor(
     private readonly request: FrontendRequest,
     private readonly count: ((chunk: unknown) => number) | undefined,
   ) {}
+
+  /** How much of an unfinished line is kept (UTF-16 code units), at most MAX_CARRIED_LINE_LENGTH. */
+  get carried(): number {
+    return this.carriedLength;
+  }
 
   record(value: unknown): void {
     // The common case first: an object chunk, or an SSE event carrying one.
@@ -134,19 +155,76 @@ export class ChunkRecorder {
 
   /** The stream ended: reads a last line that had no newline. */
   flush(): void {
-    if (this.carry.length > 0) this.line(this.carry, 0, this.carry.length);
-    this.carry = '';
+    if (this.carriedLength > 0) {
+      const line = this.joinCarried('');
+      this.line(line, 0, line.length);
+    }
+    this.skipping = false;
   }
 
+  /** Scans only the new text for newlines; the carried start of a line is joined once, at its end. */
   private text(text: string): void {
-    const buffer = this.carry.length === 0 ? text : this.carry + text;
-    let start = 0;
-    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
-      this.line(buffer, start, end);
+    let end = text.indexOf('\n');
+    if (end < 0) return this.carry(text, 0);
+    if (this.skipping) this.skipping = false;
+    else if (this.carriedLength > 0) {
+      const line = this.joinCarried(text.slice(0, end));
+      this.line(line, 0, line.length);
+    } else this.line(text, 0, end);
+    let start = end + 1;
+    for (end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
+      this.line(text, start, end);
       start = end + 1;
     }
-    const rest = buffer.length - start;
-    this.carry = rest === 0 || rest > MAX_LINE_LENGTH ? '' : buffer.slice(start);
+    if (start < text.length) this.carry(text, start);
+  }
+
+  /** Keeps `text` from `start` (no newline in it) as more of the current line, if it may be a chunk. */
+  private carry(text: string, start: number): void {
+    const length = text.length - start;
+    if (this.skipping || length === 0) return;
+    if (
+      this.carriedLength + length > MAX_CARRIED_LINE_LENGTH ||
+      (this.carriedLength < DATA_PREFIX.length && !this.mayBeChunk(text, start))
+    ) {
+      this.dropCarried();
+      this.skipping = true;
+      return;
+    }
+    const pieces = this.pieces;
+    pieces.push(start === 0 ? text : text.slice(start));
+    this.carriedLength += length;
+    if (pieces.length - this.sealed === PIECES_PER_BLOCK) {
+      pieces[this.sealed] = pieces.splice(this.sealed).join('');
+      this.sealed++;
+    }
+  }
+
+  /** Whether the current line, continued by `text` from `start`, may start `{` or `data:`. */
+  private mayBeChunk(text: string, start: number): boolean {
+    const carried = this.carriedLength;
+    const first = carried === 0 ? text.charCodeAt(start) : this.pieces[0].charCodeAt(0);
+    if (first === OPEN_BRACE) return true;
+    // What is carried already matched the start of `data:`; the new text goes on from there.
+    for (let i = carried, j = start; i < DATA_PREFIX.length && j < text.length; i++, j++) {
+      if (text.charCodeAt(j) !== DATA_PREFIX.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** The carried line followed by `last`, emptying the carry. */
+  private joinCarried(last: string): string {
+    const pieces = this.pieces;
+    if (last.length > 0) pieces.push(last);
+    const line = pieces.length === 1 ? pieces[0] : pieces.join('');
+    this.dropCarried();
+    return line;
+  }
+
+  private dropCarried(): void {
+    this.pieces.length = 0;
+    this.sealed = 0;
+    this.carriedLength = 0;
   }
 
   private line(buffer: string, start: number, end: number): void {

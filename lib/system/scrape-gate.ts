@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ScrapeCredentials } from './interfaces/system-server-options.interface';
-import { authorizeFailedMessage, invalidSettingMessage } from './system.messages';
+import { authorizeFailedMessage } from './system.messages';
 
 /** Why a scrape was refused: what to answer instead of the metrics. */
 export interface ScrapeDenial {
@@ -14,8 +14,9 @@ export type ScrapeGuardCall = () => boolean | Promise<boolean>;
 
 /**
  * Decides whether a request may read `/metrics`: the configured credentials (a bearer token or
- * basic auth, either accepted), then the user's guard. Secrets are compared as SHA-256 digests
- * with `timingSafeEqual`, so neither their length nor their content shows in the time taken.
+ * basic auth, either accepted), then the user's guard. Secrets are compared as the SHA-256 digests
+ * of their UTF-8 bytes with `timingSafeEqual`, so neither their length nor their content shows in
+ * the time taken. The credentials come from `resolveCredentials` (trimmed and checked).
  */
 export class ScrapeGate {
   private readonly token: Buffer | undefined;
@@ -30,17 +31,8 @@ export class ScrapeGate {
   ) {
     this.token =
       credentials?.bearerToken === undefined ? undefined : digest(credentials.bearerToken);
-    if (credentials?.username !== undefined) {
-      if (credentials.username.includes(':'))
-        throw new Error(
-          invalidSettingMessage(
-            'auth.username',
-            credentials.username,
-            "a basic auth user name cannot contain ':'",
-          ),
-        );
+    if (credentials?.username !== undefined)
       this.basic = digest(`${credentials.username}:${credentials.password}`);
-    }
     const challenges: string[] = [];
     if (this.token) challenges.push('Bearer realm="metrics"');
     if (this.basic) challenges.push('Basic realm="metrics", charset="UTF-8"');
@@ -76,10 +68,25 @@ export class ScrapeGate {
     const space = authorization.indexOf(' ');
     if (space < 0) return false;
     const scheme = authorization.slice(0, space).toLowerCase();
-    const value = authorization.slice(space + 1).trim();
-    if (scheme === 'bearer' && this.token) return same(digest(value), this.token);
-    if (scheme === 'basic' && this.basic)
-      return same(digest(Buffer.from(value, 'base64').toString('utf8')), this.basic);
+    const value = authorization.slice(space + 1);
+    // Whitespace around a secret is no part of it, on either side (see resolveCredentials).
+    if (scheme === 'bearer' && this.token) {
+      const token = sentText(headerBytes(value));
+      return token !== undefined && same(digest(token.trim()), this.token);
+    }
+    if (scheme === 'basic' && this.basic) {
+      // RFC 7617: base64 of the UTF-8 bytes of `user-id:password`.
+      const bytes = Buffer.from(value.trim(), 'base64');
+      const colon = bytes.indexOf(COLON);
+      if (colon < 0) return false;
+      const user = sentText(bytes.subarray(0, colon));
+      const password = sentText(bytes.subarray(colon + 1));
+      return (
+        user !== undefined &&
+        password !== undefined &&
+        same(digest(`${user.trim()}:${password.trim()}`), this.basic)
+      );
+    }
     return false;
   }
 
@@ -91,6 +98,26 @@ export class ScrapeGate {
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+const COLON = 0x3a;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The bytes a header value was sent as. Node's HTTP parsers give header values as latin1 strings,
+ * one character per byte; a value with a character beyond U+00FF was made in JavaScript (decoded
+ * already), and is taken as UTF-8.
+ */
+function headerBytes(value: string): Buffer {
+  return Buffer.from(value, /[\u0100-\uffff]/.test(value) ? 'utf8' : 'latin1');
+}
+
+/** The text of bytes a client sent as UTF-8; `undefined` when they are not UTF-8 (no secret is). */
+function sentText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 function answer(status: number, body: string): ScrapeDenial {
   return { status, body, headers: { 'content-type': TEXT } };

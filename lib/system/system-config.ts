@@ -7,11 +7,16 @@ import type {
 import {
   deprecatedEnabledMessage,
   emptyCredentialMessage,
+  emptySecretMessage,
   invalidEndpointListMessage,
   invalidPathMessage,
   invalidPortMessage,
   invalidSettingMessage,
+  invalidSecretTypeMessage,
   invalidWindowMessage,
+  secretControlCharacterMessage,
+  secretNotUnicodeMessage,
+  userNameColonMessage,
 } from './system.messages';
 
 /** Dynamo's environment variables of the system status server. */
@@ -108,26 +113,31 @@ export function resolveSystemConfig(
 
 /**
  * The scrape's credentials from `options`, else the environment; `undefined` when none are set.
- * An option that is set must be a non-empty string (an empty secret would turn protection off);
- * an empty variable counts as unset, with a warning.
+ * Each secret is compared as clients send it: whitespace around it is removed (a trailing newline
+ * of `$(cat file)` or `$'tok\n'` included), as it is around what a client sends; one with a control
+ * character or a lone surrogate inside could never match and is refused, naming where it came
+ * from. An option that is set must be a non-empty string (an empty secret would turn protection
+ * off); an empty (or whitespace-only) variable counts as unset, with a warning.
  */
 export function resolveCredentials(
   options: ScrapeCredentials = {},
   env: Env = process.env,
   warn: (message: string) => void = () => {},
 ): ScrapeCredentials | undefined {
+  const sourceOf = (key: keyof ScrapeCredentials) =>
+    options[key] !== undefined ? `auth.${key}` : CREDENTIALS_ENV[key];
   const pick = (key: keyof ScrapeCredentials) => {
     const option: unknown = options[key];
+    const source = sourceOf(key);
     if (option !== undefined) {
-      if (typeof option !== 'string' || option === '')
-        throw new Error(
-          invalidSettingMessage(`auth.${key}`, option, 'use a non-empty string, or leave it unset'),
-        );
-      return option;
+      if (typeof option !== 'string') throw new Error(invalidSecretTypeMessage(source, option));
+      const secret = option.trim();
+      if (secret === '') throw new Error(emptySecretMessage(source));
+      return checkSecret(source, secret);
     }
-    const value = env[CREDENTIALS_ENV[key]];
-    if (value === '') warn(emptyCredentialMessage(CREDENTIALS_ENV[key]));
-    return value === '' ? undefined : value;
+    const value = env[source]?.trim();
+    if (value === '') warn(emptyCredentialMessage(source));
+    return value === '' || value === undefined ? undefined : checkSecret(source, value);
   };
   const bearerToken = pick('bearerToken');
   const username = pick('username');
@@ -142,8 +152,26 @@ export function resolveCredentials(
       ),
     );
   }
+  if (username?.includes(':'))
+    throw new Error(userNameColonMessage(sourceOf('username'), username));
   if (bearerToken === undefined && username === undefined) return undefined;
   return { bearerToken, username, password };
+}
+
+/** A trimmed secret, as long as a client can send it: no control characters, well-formed. */
+function checkSecret(source: string, secret: string): string {
+  if (hasControlCharacter(secret)) throw new Error(secretControlCharacterMessage(source));
+  if (!secret.isWellFormed()) throw new Error(secretNotUnicodeMessage(source));
+  return secret;
+}
+
+/** C0 controls and DEL: no HTTP header value carries them. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function parsePort(raw: string | undefined): number {

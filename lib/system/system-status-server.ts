@@ -117,9 +117,7 @@ export class SystemStatusServer {
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const { healthPath, livePath } = this.deps.config;
-    const url = request.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
+    const path = targetPath(request.url ?? '/');
     const known = path === SYSTEM_METRICS_PATH || path === healthPath || path === livePath;
     if (!known) return send(response, request, 404, TEXT, 'Route not found');
     if (request.method !== 'GET' && request.method !== 'HEAD')
@@ -165,6 +163,34 @@ export class SystemStatusServer {
     }
   }
 }
+
+/** `http://` or `https://`, any case: the start of an absolute-form request target. */
+const ABSOLUTE_FORM = /^https?:\/\//i;
+
+/**
+ * The path of a request target: `/metrics?x` in origin form, or `http://host:port/metrics?x` in
+ * absolute form, which a server must accept (RFC 9112 §3.2.2; an empty path is `/`). Anything
+ * else comes back as it is, to match no route.
+ */
+function targetPath(target: string): string {
+  let start = 0;
+  if (target.charCodeAt(0) !== SLASH) {
+    const scheme = ABSOLUTE_FORM.exec(target);
+    if (scheme === null) return target;
+    start = scheme[0].length;
+    // The authority ends at the path, or at the query of an empty path.
+    while (start < target.length && target.charCodeAt(start) !== SLASH) {
+      if (target.charCodeAt(start) === QUESTION_MARK) return '/';
+      start++;
+    }
+    if (start === target.length) return '/';
+  }
+  const query = target.indexOf('?', start);
+  return target.slice(start, query < 0 ? target.length : query);
+}
+
+const SLASH = 0x2f;
+const QUESTION_MARK = 0x3f;
 
 function send(
   response: ServerResponse,

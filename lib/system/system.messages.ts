@@ -49,6 +49,23 @@ export const unknownRequiredEndpointMessage = (name: string, known: readonly str
 export const emptyCredentialMessage = (variable: string) =>
   `${variable} is set but empty: it is ignored (set a value to protect /metrics, or unset it)`;
 
+// The secret's value is never part of a message: only where it came from and what is wrong.
+
+export const invalidSecretTypeMessage = (source: string, value: unknown) =>
+  `Invalid ${source}: use a non-empty string, or leave it unset (got ${value === null ? 'null' : `a ${typeof value}`})`;
+
+export const emptySecretMessage = (source: string) =>
+  `Invalid ${source}: it is empty or only whitespace; use a non-empty string, or leave it unset`;
+
+export const secretControlCharacterMessage = (source: string) =>
+  `Invalid ${source}: it has a control character (such as a line break or a tab) inside; set it without one (whitespace around it is removed by itself; the value is not shown)`;
+
+export const secretNotUnicodeMessage = (source: string) =>
+  `Invalid ${source}: it is not well-formed Unicode (it has a lone surrogate), so it has no UTF-8 bytes a client could send; fix the string (the value is not shown)`;
+
+export const userNameColonMessage = (source: string, username: string) =>
+  `Invalid ${source} '${username}': a basic auth user name cannot contain ':'`;
+
 export const guardTimedOutMessage = (ms: number) =>
   `The scrape's guard did not answer within ${ms} ms (collectTimeoutMs); the scrape was refused`;
 

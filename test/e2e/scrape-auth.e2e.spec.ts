@@ -1,7 +1,5 @@
 import {
-  Controller,
   ForbiddenException,
-  Get,
   Inject,
   Injectable,
   Module,
@@ -12,25 +10,14 @@ import {
 } from '@nestjs/common';
 import { of } from 'rxjs';
 import {
-  DynamoComponent,
-  DynamoEndpoint,
   DynamoMetricsModule,
   SystemStatusServer,
   type DynamoMetricsModuleOptions,
 } from '../../lib';
+import { ApiController, scrapeAppModule, scrapePorts } from '../fixtures/nest/scrape-app.module';
 import { useEnv } from '../utils/env';
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { oneShot } from '../utils/one-shot';
-
-@Controller('api')
-@DynamoComponent('api')
-class ApiController {
-  @Get('hello')
-  @DynamoEndpoint()
-  hello(): string {
-    return 'hello';
-  }
-}
 
 const SCRAPE_KEY = 'SCRAPE_KEY';
 
@@ -51,21 +38,7 @@ class ScrapeKeyGuard implements CanActivate {
 @Module({ providers: [{ provide: SCRAPE_KEY, useValue: 'k-123' }], exports: [SCRAPE_KEY] })
 class KeyModule {}
 
-function appModule(options: DynamoMetricsModuleOptions) {
-  @Module({
-    imports: [
-      KeyModule,
-      DynamoMetricsModule.forRoot({
-        includeRegistries: [],
-        system: { port: 0, host: '127.0.0.1', shutdownScrapeWindowMs: 0 },
-        ...options,
-      }),
-    ],
-    controllers: [ApiController],
-  })
-  class AppModule {}
-  return AppModule;
-}
+const appModule = (options: DynamoMetricsModuleOptions) => scrapeAppModule(options, [KeyModule]);
 
 const basic = (user: string, password: string) =>
   'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
@@ -76,11 +49,7 @@ async function get(port: number, path: string, headers: Record<string, string> =
   return { status, challenge: received['www-authenticate'], body };
 }
 
-/** Both ports: the app's and the system status server's. */
-const ports = (app: RunningApp) => [
-  Number(new URL(app.url).port),
-  app.app.get(SystemStatusServer).port!,
-];
+const ports = scrapePorts;
 
 const isMetricText = (body: string) => body.includes('dynamo_component_');
 

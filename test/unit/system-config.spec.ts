@@ -118,23 +118,69 @@ describe('resolveCredentials', () => {
     ).toBe('o');
   });
 
-  it('refuses an empty or non-string secret in the options (protection would be off)', () => {
-    expect(() => resolveCredentials({ bearerToken: '' }, {})).toThrow(
-      "Invalid auth.bearerToken '': use a non-empty string, or leave it unset",
-    );
-    expect(() => resolveCredentials({ password: 42 as never, username: 'u' }, {})).toThrow(
-      'Invalid auth.password 42',
+  it('refuses an empty, whitespace-only or non-string secret in the options (protection would be off), without showing it', () => {
+    for (const bearerToken of ['', ' \n'])
+      expect(() => resolveCredentials({ bearerToken }, {})).toThrow(
+        'Invalid auth.bearerToken: it is empty or only whitespace; use a non-empty string, or leave it unset',
+      );
+    expect(() => resolveCredentials({ password: 424242 as never, username: 'u' }, {})).toThrow(
+      'Invalid auth.password: use a non-empty string, or leave it unset (got a number)',
     );
   });
 
-  it('takes an empty variable as unset, with a warning', () => {
+  it('takes an empty or whitespace-only variable as unset, with a warning', () => {
     const warnings: string[] = [];
+    for (const value of ['', '\r\n'])
+      expect(
+        resolveCredentials({}, { DYNAMO_METRICS_BEARER_TOKEN: value }, (m) => warnings.push(m)),
+      ).toBeUndefined();
+    expect(warnings).toEqual(
+      Array(2).fill(
+        'DYNAMO_METRICS_BEARER_TOKEN is set but empty: it is ignored (set a value to protect /metrics, or unset it)',
+      ),
+    );
+  });
+
+  it('removes whitespace around each secret, as around what clients send', () => {
     expect(
-      resolveCredentials({}, { DYNAMO_METRICS_BEARER_TOKEN: '' }, (m) => warnings.push(m)),
-    ).toBeUndefined();
-    expect(warnings).toEqual([
-      'DYNAMO_METRICS_BEARER_TOKEN is set but empty: it is ignored (set a value to protect /metrics, or unset it)',
-    ]);
+      resolveCredentials(
+        { bearerToken: '\ttok en\u00a0' },
+        { DYNAMO_METRICS_USERNAME: ' prometheus\n', DYNAMO_METRICS_PASSWORD: 'pä55 word\r\n' },
+      ),
+    ).toEqual({ bearerToken: 'tok en', username: 'prometheus', password: 'pä55 word' });
+  });
+
+  it('refuses a secret with a control character or a lone surrogate inside, naming its option or variable only', () => {
+    const refusal = (options: object, env: Record<string, string> = {}) => {
+      try {
+        resolveCredentials(options, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    const control = (source: string) =>
+      `Invalid ${source}: it has a control character (such as a line break or a tab) inside; set it without one (whitespace around it is removed by itself; the value is not shown)`;
+    expect(refusal({ bearerToken: 'abc\ndef' })).toBe(control('auth.bearerToken'));
+    expect(refusal({}, { DYNAMO_METRICS_BEARER_TOKEN: 'abc\tdef' })).toBe(
+      control('DYNAMO_METRICS_BEARER_TOKEN'),
+    );
+    expect(refusal({ username: 'u', password: 'abc\u007fdef' })).toBe(control('auth.password'));
+    expect(refusal({}, { DYNAMO_METRICS_USERNAME: 'a\u0000b', DYNAMO_METRICS_PASSWORD: 'p' })).toBe(
+      control('DYNAMO_METRICS_USERNAME'),
+    );
+    expect(refusal({ bearerToken: 'abc\ud800def' })).toBe(
+      'Invalid auth.bearerToken: it is not well-formed Unicode (it has a lone surrogate), so it has no UTF-8 bytes a client could send; fix the string (the value is not shown)',
+    );
+  });
+
+  it("refuses a user name with ':', naming its option or variable", () => {
+    expect(() => resolveCredentials({ username: 'a:b', password: 'c' }, {})).toThrow(
+      "Invalid auth.username 'a:b': a basic auth user name cannot contain ':'",
+    );
+    expect(() =>
+      resolveCredentials({}, { DYNAMO_METRICS_USERNAME: 'a:b', DYNAMO_METRICS_PASSWORD: 'c' }),
+    ).toThrow("Invalid DYNAMO_METRICS_USERNAME 'a:b': a basic auth user name cannot contain ':'");
   });
 
   it('needs both halves of basic auth', () => {
@@ -177,9 +223,14 @@ describe('ScrapeGate', () => {
     ]);
   });
 
-  it("rejects a user name with ':'", () => {
-    expect(() => new ScrapeGate({ username: 'a:b', password: 'c' }, false, () => {})).toThrow(
-      "Invalid auth.username 'a:b': a basic auth user name cannot contain ':'",
+  it('compares the UTF-8 bytes a client sent (Node gives header values as latin1 strings)', async () => {
+    const gate = new ScrapeGate({ bearerToken: 'clé' }, false, () => {});
+    const sent = (bytes: Buffer) => gate.check(`Bearer ${bytes.toString('latin1')}`);
+    expect(await sent(Buffer.from('clé', 'utf8'))).toBeUndefined();
+    expect((await sent(Buffer.from('clé', 'latin1')))?.status).toBe(401);
+    // A value made in JavaScript, beyond latin1, is its own text.
+    expect(await new ScrapeGate({ bearerToken: '🔑' }, false, () => {}).check('Bearer 🔑')).toBe(
+      undefined,
     );
   });
 });

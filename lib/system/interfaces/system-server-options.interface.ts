@@ -25,7 +25,11 @@ export interface SystemServerOptions {
   shutdownScrapeWindowMs?: number;
 }
 
-/** Credentials `/metrics` requires (either kind is accepted when both are set). */
+/**
+ * Credentials `/metrics` requires (either kind is accepted when both are set). Whitespace around
+ * each is removed, as around what clients send; one with a control character inside is refused at
+ * start-up. Non-ASCII secrets are compared as the UTF-8 bytes clients send.
+ */
 export interface ScrapeCredentials {
   /** `Authorization: Bearer <token>`. Env `DYNAMO_METRICS_BEARER_TOKEN`. */
   bearerToken?: string;
