@@ -20,8 +20,18 @@ export interface PackedPackage {
 export function userEnv(): NodeJS.ProcessEnv {
   const unset = (key: string) =>
     (key.startsWith('npm_') && !key.startsWith('npm_config_')) ||
-    ['npm_config_local_prefix', 'INIT_CWD', 'NODE_OPTIONS', 'JEST_WORKER_ID'].includes(key);
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset(key)));
+    [
+      'npm_config_local_prefix',
+      'INIT_CWD',
+      'NODE_OPTIONS',
+      'JEST_WORKER_ID',
+      'FORCE_COLOR',
+    ].includes(key);
+  // No colours: with `CI` set, tools such as publint colour their output even into a pipe.
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !unset(key))),
+    NO_COLOR: '1',
+  };
 }
 
 /** Packs the built package into `dir` (`npm test` builds it first). */
