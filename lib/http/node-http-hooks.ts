@@ -180,14 +180,20 @@ export function instrumentResponses(prototype: ServerResponse): void {
   /* eslint-disable prefer-rest-params */
   prototype.write = function (this: RawResponse, chunk: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined) state.responseBytes += byteLength(chunk, encoding);
-    return write.apply(this, arguments as never);
+    if (state === undefined) return write.apply(this, arguments as never);
+    const open = isOpen(this);
+    const result = write.apply(this, arguments as never);
+    if (open) addSent(state, this, byteLength(chunk, encoding));
+    return result;
   } as Write;
   prototype.end = function (this: RawResponse, chunk?: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined && typeof chunk !== 'function')
-      state.responseBytes += byteLength(chunk, encoding);
-    return end.apply(this, arguments as never);
+    if (state === undefined || typeof chunk === 'function')
+      return end.apply(this, arguments as never);
+    const open = isOpen(this);
+    const result = end.apply(this, arguments as never);
+    if (open) addSent(state, this, byteLength(chunk, encoding));
+    return result;
   } as End;
   prototype.emit = function (this: RawResponse, event: string | symbol) {
     if (event === 'finish' || event === 'close') reportEnd(this, event);
@@ -213,7 +219,10 @@ export function countAllBodies(prototype: IncomingMessage): void {
   } as Push;
 }
 
-/** Counts the bytes written to one response, by giving it counting `write` and `end` methods. */
+/**
+ * Counts the bytes written to one response, by giving it counting `write` and `end` methods
+ * that call those it had (another library's, maybe).
+ */
 export function countWrites(state: RequestState, response: ServerResponse): void {
   if (response.write === (countingWrite as Write)) return;
   state.write = response.write;
@@ -238,21 +247,58 @@ function countingPush(this: RawRequest, chunk: unknown, encoding?: BufferEncodin
 }
 
 function countingWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
-  const state = this[STATE]!;
-  if (!state.ending) state.responseBytes += byteLength(args[0], args[1]);
-  return state.write!.apply(this, args);
+  return countedWrite(this, this[STATE]!.write!, args);
 }
 
-// HTTP/2's compatibility response writes the last chunk through its own `write`: counted once.
 function countingEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
-  const state = this[STATE]!;
-  if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
+  return countedEnd(this, this[STATE]!.end!, args);
+}
+
+function countedWrite(response: RawResponse, write: Write, args: Parameters<Write>): boolean {
+  const state = response[STATE];
+  // Inside the response's own `end` (HTTP/2's and light-my-request's write the last chunk
+  // through `write`): `end` counts it.
+  if (state === undefined || state.ending) return write.apply(response, args);
+  const open = isOpen(response);
+  const result = write.apply(response, args);
+  if (open) addSent(state, response, byteLength(args[0], args[1]));
+  return result;
+}
+
+function countedEnd(response: RawResponse, end: End, args: unknown[]): ServerResponse {
+  const state = response[STATE];
+  const call = end as (...a: unknown[]) => ServerResponse;
+  if (state === undefined || state.ending || typeof args[0] === 'function')
+    return call.apply(response, args);
+  const open = isOpen(response);
   state.ending = true;
+  let result: ServerResponse;
   try {
-    return (state.end! as (...a: unknown[]) => ServerResponse).apply(this, args);
+    result = call.apply(response, args);
   } finally {
     state.ending = false;
   }
+  if (open) addSent(state, response, byteLength(args[0], args[1]));
+  return result;
+}
+
+/** Whether a write now would reach the response's own code: not after its end, not destroyed. */
+function isOpen(response: RawResponse): boolean {
+  return !response.finished && !(response as { destroyed?: boolean }).destroyed;
+}
+
+/**
+ * Adds `bytes` just written by `response` for as far as they went: its connection, or the
+ * response's own buffer while it waits for the connection behind an earlier response
+ * (pipelining: counted when its turn comes). Node drops the body of a HEAD, 204 or 304 answer,
+ * and anything written once the connection is gone (until it learns of it, it still accepts it).
+ */
+function addSent(state: RequestState, response: RawResponse, bytes: number): void {
+  if (bytes === 0 || (response as { _hasBody?: boolean })._hasBody === false) return;
+  // HTTP/2's compatibility response gives its stream as a socket, `undefined` once closed.
+  const socket = response.socket as { destroyed?: boolean } | null | undefined;
+  if (socket === null) state.pendingBytes += bytes;
+  else if (socket !== undefined && socket.destroyed !== true) state.responseBytes += bytes;
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {
