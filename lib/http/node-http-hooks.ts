@@ -232,6 +232,17 @@ export function countWrites(state: RequestState, response: ServerResponse): void
   response.end = countingEnd as End;
 }
 
+/**
+ * Counts the bytes written to a response from its birth on, whatever state it gets later, by
+ * giving it counting `write` and `end` methods that call its prototype's: set before any
+ * middleware wraps them (compression writes through the methods it found), they count what
+ * reaches the connection, as a counting prototype does.
+ */
+export function countAllWrites(response: ServerResponse): void {
+  response.write = prototypeWrite as Write;
+  response.end = prototypeEnd as End;
+}
+
 /** Counts the body bytes of one raw request from now on (and those already buffered). */
 export function countBody(request: IncomingMessage): void {
   const tracked = request as RawRequest & { push: unknown };
@@ -252,6 +263,14 @@ function countingWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
 
 function countingEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
   return countedEnd(this, this[STATE]!.end!, args);
+}
+
+function prototypeWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
+  return countedWrite(this, (Object.getPrototypeOf(this) as ServerResponse).write, args);
+}
+
+function prototypeEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
+  return countedEnd(this, (Object.getPrototypeOf(this) as ServerResponse).end, args);
 }
 
 function countedWrite(response: RawResponse, write: Write, args: Parameters<Write>): boolean {
