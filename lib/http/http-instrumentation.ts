@@ -4,6 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
+import { bornObjectsFailedMessage } from '../dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from '../interfaces';
 import { firstFailureReporter } from '../recording-failures';
@@ -96,7 +97,8 @@ export class HttpInstrumentation {
     const byPrototypes = this.replaceServerClasses;
     if (byPrototypes) {
       const server = adapter.getHttpServer?.();
-      if (server && !bornWithPrototypes(server, app.request, app.response)) {
+      const onFallback = (error: unknown) => this.logger.warn(bornObjectsFailedMessage(error));
+      if (server && !bornWithPrototypes(server, app.request, app.response, onFallback)) {
         this.logger.debug?.(
           "Express: the app's server keeps its own request and response classes; Express " +
             'changes their prototypes per request, which makes them slower (counts are the same)',

@@ -60,11 +60,14 @@ export function countServer(server: object): boolean {
  * and the state slots from birth. Express changes each one's prototype, which leaves every
  * property access on it missing V8's caches; born with it, Express's change is a no-op. Returns
  * false, changing nothing, where the objects would not come out the same (see `safeToBear`).
+ * Should building one fail later, it is built as Node builds it, the server goes back to Node's
+ * classes and `onFallback` is told, once.
  */
 export function bornWithPrototypes(
   server: object,
   requestPrototype: IncomingMessage,
   responsePrototype: ServerResponse,
+  onFallback: (error: unknown) => void = () => {},
 ): boolean {
   const requestKey = classKey(server, 'IncomingMessage');
   const responseKey = classKey(server, 'ServerResponse');
@@ -77,17 +80,46 @@ export function bornWithPrototypes(
   // Node's own classes only: those are known to be callable on an object made beforehand.
   if (Request !== IncomingMessage || Response !== (ServerResponse as unknown)) return false;
 
+  // The probe below runs once; what is added to Express's prototypes later (an accessor over a
+  // property Node's constructors set) can make building an object this way throw, inside Node's
+  // parser, where nothing would catch it. Then the object is built as Node builds it, and so is
+  // every later one of this server (the probe's verdict no longer holds).
+  let armed = false;
+  let fellBack = false;
+  const fallBack = (error: unknown) => {
+    if (keys[requestKey] === BornRequest) keys[requestKey] = Request;
+    if (keys[responseKey] === ExpressServerResponse) keys[responseKey] = Response;
+    if (fellBack) return;
+    fellBack = true;
+    try {
+      onFallback(error);
+    } catch {
+      // Logging must not fail the request.
+    }
+  };
   // Node's constructors run on an object `new` made from `prototype`. Linked to them
   // as classes are, so that V8 gives the objects room for all their properties: otherwise they
   // turn into slow dictionaries.
   /* eslint-disable prefer-rest-params */
   function ExpressIncomingMessage(this: RawRequest) {
-    Request.apply(this, arguments as never);
+    try {
+      Request.apply(this, arguments as never);
+    } catch (error) {
+      if (!armed) throw error; // the probe's own build
+      fallBack(error);
+      return Reflect.construct(Request, arguments) as RawRequest;
+    }
     this[STATE] = undefined;
     this[BYTES_IN] = 0;
   }
   function ExpressServerResponse(this: RawResponse) {
-    Response.apply(this, arguments as never);
+    try {
+      Response.apply(this, arguments as never);
+    } catch (error) {
+      if (!armed) throw error;
+      fallBack(error);
+      return Reflect.construct(Response, arguments) as RawResponse;
+    }
     this[STATE] = undefined;
   }
   /* eslint-enable prefer-rest-params */
@@ -97,6 +129,7 @@ export function bornWithPrototypes(
   Object.setPrototypeOf(ExpressServerResponse, Response);
   const BornRequest = ExpressIncomingMessage as unknown as typeof IncomingMessage;
   if (!safeToBear(Request, BornRequest, Response, responsePrototype)) return false;
+  armed = true;
   keys[requestKey] = BornRequest;
   keys[responseKey] = ExpressServerResponse;
   // Requests handed to 'upgrade' and 'connect' listeners never reach Express: they keep Node's
