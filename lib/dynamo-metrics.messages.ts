@@ -9,3 +9,9 @@ export const requestScopedMessage = (className: string, methodName: string, deco
 
 export const recordingFailedMessage = (error: unknown) =>
   `Recording request metrics failed; the request was not affected: ${error instanceof Error ? error.message : String(error)}`;
+
+export const bornObjectsFailedMessage = (error: unknown) =>
+  `Express: building a request or response with the app's prototypes failed (${error instanceof Error ? error.message : String(error)}), ` +
+  'probably because something changed app.request or app.response after start-up. That request ' +
+  "and every later one are built as Node builds them (counted as before, a little slower). Set the module's " +
+  "replaceServerClasses: false to keep Node's classes from the start.";

@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
+import { bornObjectsFailedMessage } from '../dynamo-metrics.messages';
+import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
+import type { DynamoMetricsModuleOptions } from '../interfaces';
 import { firstFailureReporter } from '../recording-failures';
 import {
   bornWithPrototypes,
   countAllBodies,
+  countAllWrites,
   countBody,
   countServer,
   countWrites,
@@ -23,6 +27,7 @@ import {
   type Tracked,
   STATE,
   type TrackedEndpoint,
+  watchEnd,
 } from './request-state';
 
 /** The route-registration methods of Nest's HTTP adapters. */
@@ -61,16 +66,22 @@ type Adapter = Record<string, unknown> & {
  * Express gets a wrapper around each instrumented route, Fastify route-level config read by a
  * few global hooks. Installed from the module's `configure()`, after the controllers exist and
  * before Nest registers their routes. An app without `@DynamoEndpoint()` is left untouched.
- * Not exported from the package. */
+ * With `replaceServerClasses` (the default) bytes are counted by the classes or prototypes the
+ * server builds its objects with; without, response by response. Not exported from the package.
+ */
 @Injectable()
 export class HttpInstrumentation {
   private readonly logger = new Logger('DynamoMetrics');
   private readonly report = firstFailureReporter(this.logger);
+  private readonly replaceServerClasses: boolean;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly explorer: DynamoMetricsExplorer,
-  ) {}
+    @Inject(MODULE_OPTIONS_TOKEN) options: DynamoMetricsModuleOptions,
+  ) {
+    this.replaceServerClasses = options.replaceServerClasses !== false;
+  }
 
   install(): void {
     const adapter = this.adapterHost?.httpAdapter as unknown as Adapter | undefined;
@@ -83,14 +94,20 @@ export class HttpInstrumentation {
     const app = adapter.getInstance() as ExpressApp;
     const report = this.report;
     const measuredRoutes = new WeakMap<object, TrackedEndpoint>();
-    const server = adapter.getHttpServer?.();
-    if (server && !bornWithPrototypes(server, app.request, app.response)) {
-      this.logger.debug?.(
-        "Express: the app's server keeps its own request and response classes; Express " +
-          'changes their prototypes per request, which makes them slower (counts are the same)',
-      );
+    const byPrototypes = this.replaceServerClasses;
+    if (byPrototypes) {
+      const server = adapter.getHttpServer?.();
+      const onFallback = (error: unknown) => this.logger.warn(bornObjectsFailedMessage(error));
+      if (server && !bornWithPrototypes(server, app.request, app.response, onFallback)) {
+        this.logger.debug?.(
+          "Express: the app's server keeps its own request and response classes; Express " +
+            'changes their prototypes per request, which makes them slower (counts are the same)',
+        );
+      }
+      prepareExpress(app);
+    } else {
+      prepareExpressResponses(app);
     }
-    prepareExpress(app);
     this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as ExpressHandler;
       // Nest's version and host filters pass a request on to the next route synchronously, by
@@ -117,7 +134,10 @@ export class HttpInstrumentation {
           return next(error);
         });
         returned = true;
-        if (!passedOn) count(state, res);
+        if (!passedOn) {
+          count(state, res);
+          if (!byPrototypes) watchEnd(res);
+        }
         return result;
       };
       measuredRoutes.set(measured, metrics);
@@ -150,8 +170,10 @@ export class HttpInstrumentation {
   private installFastify(adapter: Adapter): void {
     const fastify = adapter.getInstance() as FastifyInstance;
     const report = this.report;
-    // Counting set up once for the server; one by one for the responses of an HTTP/2 server.
-    const countedByServer = countServer(adapter.getHttpServer?.() ?? {});
+    // Counting set up once for the server; one by one for the responses of an HTTP/2 server, or
+    // where the server keeps its classes.
+    const countedByServer =
+      this.replaceServerClasses && countServer(adapter.getHttpServer?.() ?? {});
     this.patchRoutes(adapter, (_method, args, metrics) => {
       const handler = args[args.length - 1] as object;
       const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {};
@@ -303,6 +325,29 @@ function prepareExpress(app: ExpressApp): void {
       res[STATE] = undefined;
     }
     // The arguments as they came: no rest array and no spread per request.
+    // eslint-disable-next-line prefer-rest-params
+    return handle.apply(this, arguments as never);
+  };
+}
+
+const preparedResponses = new WeakSet<object>();
+
+/**
+ * Makes an Express app count the body and response bytes of its requests one by one, before any
+ * middleware: a counting `push` on a request with a body, counting `write` and `end` on every
+ * response (what they count depends on the state a measured route gives them). The app's
+ * prototypes and the server's classes stay as they are.
+ */
+function prepareExpressResponses(app: ExpressApp): void {
+  if (preparedResponses.has(app)) return;
+  preparedResponses.add(app);
+  const handle = app.handle;
+  app.handle = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
+    // Only a request with Content-Length or Transfer-Encoding has a body (RFC 9112 §6.3).
+    const headers = req.headers;
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined)
+      countBody(req);
+    countAllWrites(res);
     // eslint-disable-next-line prefer-rest-params
     return handle.apply(this, arguments as never);
   };

@@ -61,11 +61,14 @@ export function countServer(server: object): boolean {
  * and the state slots from birth. Express changes each one's prototype, which leaves every
  * property access on it missing V8's caches; born with it, Express's change is a no-op. Returns
  * false, changing nothing, where the objects would not come out the same (see `safeToBear`).
+ * Should building one fail later, it is built as Node builds it, the server goes back to Node's
+ * classes and `onFallback` is told, once.
  */
 export function bornWithPrototypes(
   server: object,
   requestPrototype: IncomingMessage,
   responsePrototype: ServerResponse,
+  onFallback: (error: unknown) => void = () => {},
 ): boolean {
   const requestKey = classKey(server, 'IncomingMessage');
   const responseKey = classKey(server, 'ServerResponse');
@@ -78,17 +81,46 @@ export function bornWithPrototypes(
   // Node's own classes only: those are known to be callable on an object made beforehand.
   if (Request !== IncomingMessage || Response !== (ServerResponse as unknown)) return false;
 
+  // The probe below runs once; what is added to Express's prototypes later (an accessor over a
+  // property Node's constructors set) can make building an object this way throw, inside Node's
+  // parser, where nothing would catch it. Then the object is built as Node builds it, and so is
+  // every later one of this server (the probe's verdict no longer holds).
+  let armed = false;
+  let fellBack = false;
+  const fallBack = (error: unknown) => {
+    if (keys[requestKey] === BornRequest) keys[requestKey] = Request;
+    if (keys[responseKey] === ExpressServerResponse) keys[responseKey] = Response;
+    if (fellBack) return;
+    fellBack = true;
+    try {
+      onFallback(error);
+    } catch {
+      // Logging must not fail the request.
+    }
+  };
   // Node's constructors run on an object `new` made from `prototype`. Linked to them
   // as classes are, so that V8 gives the objects room for all their properties: otherwise they
   // turn into slow dictionaries.
   /* eslint-disable prefer-rest-params */
   function ExpressIncomingMessage(this: RawRequest) {
-    Request.apply(this, arguments as never);
+    try {
+      Request.apply(this, arguments as never);
+    } catch (error) {
+      if (!armed) throw error; // the probe's own build
+      fallBack(error);
+      return Reflect.construct(Request, arguments) as RawRequest;
+    }
     this[STATE] = undefined;
     this[BYTES_IN] = 0;
   }
   function ExpressServerResponse(this: RawResponse) {
-    Response.apply(this, arguments as never);
+    try {
+      Response.apply(this, arguments as never);
+    } catch (error) {
+      if (!armed) throw error;
+      fallBack(error);
+      return Reflect.construct(Response, arguments) as RawResponse;
+    }
     this[STATE] = undefined;
   }
   /* eslint-enable prefer-rest-params */
@@ -98,6 +130,7 @@ export function bornWithPrototypes(
   Object.setPrototypeOf(ExpressServerResponse, Response);
   const BornRequest = ExpressIncomingMessage as unknown as typeof IncomingMessage;
   if (!safeToBear(Request, BornRequest, Response, responsePrototype)) return false;
+  armed = true;
   keys[requestKey] = BornRequest;
   keys[responseKey] = ExpressServerResponse;
   // Requests handed to 'upgrade' and 'connect' listeners never reach Express: they keep Node's
@@ -181,14 +214,20 @@ export function instrumentResponses(prototype: ServerResponse): void {
   /* eslint-disable prefer-rest-params */
   prototype.write = function (this: RawResponse, chunk: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined) state.responseBytes += byteLength(chunk, encoding);
-    return write.apply(this, arguments as never);
+    if (state === undefined) return write.apply(this, arguments as never);
+    const open = isOpen(this);
+    const result = write.apply(this, arguments as never);
+    if (open) addSent(state, this, byteLength(chunk, encoding));
+    return result;
   } as Write;
   prototype.end = function (this: RawResponse, chunk?: unknown, encoding?: unknown) {
     const state = this[STATE];
-    if (state !== undefined && typeof chunk !== 'function')
-      state.responseBytes += byteLength(chunk, encoding);
-    return end.apply(this, arguments as never);
+    if (state === undefined || typeof chunk === 'function')
+      return end.apply(this, arguments as never);
+    const open = isOpen(this);
+    const result = end.apply(this, arguments as never);
+    if (open) addSent(state, this, byteLength(chunk, encoding));
+    return result;
   } as End;
   prototype.emit = function (this: RawResponse, event: string | symbol) {
     if (event === 'finish' || event === 'close') reportEnd(this, event);
@@ -214,7 +253,10 @@ export function countAllBodies(prototype: IncomingMessage): void {
   } as Push;
 }
 
-/** Counts the bytes written to one response, by giving it counting `write` and `end` methods. */
+/**
+ * Counts the bytes written to one response, by giving it counting `write` and `end` methods
+ * that call those it had (another library's, maybe).
+ */
 export function countWrites(state: RequestState, response: ServerResponse): void {
   if (response.write === (countingWrite as Write)) return;
   state.write = response.write;
@@ -222,6 +264,17 @@ export function countWrites(state: RequestState, response: ServerResponse): void
   // Shared functions, not closures: tracking costs no allocation beyond the state.
   response.write = countingWrite as Write;
   response.end = countingEnd as End;
+}
+
+/**
+ * Counts the bytes written to a response from its birth on, whatever state it gets later, by
+ * giving it counting `write` and `end` methods that call its prototype's: set before any
+ * middleware wraps them (compression writes through the methods it found), they count what
+ * reaches the connection, as a counting prototype does.
+ */
+export function countAllWrites(response: ServerResponse): void {
+  response.write = prototypeWrite as Write;
+  response.end = prototypeEnd as End;
 }
 
 /** Counts the body bytes of one raw request from now on (and those already buffered). */
@@ -239,21 +292,66 @@ function countingPush(this: RawRequest, chunk: unknown, encoding?: BufferEncodin
 }
 
 function countingWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
-  const state = this[STATE]!;
-  if (!state.ending) state.responseBytes += byteLength(args[0], args[1]);
-  return state.write!.apply(this, args);
+  return countedWrite(this, this[STATE]!.write!, args);
 }
 
-// HTTP/2's compatibility response writes the last chunk through its own `write`: counted once.
 function countingEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
-  const state = this[STATE]!;
-  if (typeof args[0] !== 'function') state.responseBytes += byteLength(args[0], args[1]);
+  return countedEnd(this, this[STATE]!.end!, args);
+}
+
+function prototypeWrite(this: RawResponse, ...args: Parameters<Write>): boolean {
+  return countedWrite(this, (Object.getPrototypeOf(this) as ServerResponse).write, args);
+}
+
+function prototypeEnd(this: RawResponse, ...args: unknown[]): ServerResponse {
+  return countedEnd(this, (Object.getPrototypeOf(this) as ServerResponse).end, args);
+}
+
+function countedWrite(response: RawResponse, write: Write, args: Parameters<Write>): boolean {
+  const state = response[STATE];
+  // Inside the response's own `end` (HTTP/2's and light-my-request's write the last chunk
+  // through `write`): `end` counts it.
+  if (state === undefined || state.ending) return write.apply(response, args);
+  const open = isOpen(response);
+  const result = write.apply(response, args);
+  if (open) addSent(state, response, byteLength(args[0], args[1]));
+  return result;
+}
+
+function countedEnd(response: RawResponse, end: End, args: unknown[]): ServerResponse {
+  const state = response[STATE];
+  const call = end as (...a: unknown[]) => ServerResponse;
+  if (state === undefined || state.ending || typeof args[0] === 'function')
+    return call.apply(response, args);
+  const open = isOpen(response);
   state.ending = true;
+  let result: ServerResponse;
   try {
-    return (state.end! as (...a: unknown[]) => ServerResponse).apply(this, args);
+    result = call.apply(response, args);
   } finally {
     state.ending = false;
   }
+  if (open) addSent(state, response, byteLength(args[0], args[1]));
+  return result;
+}
+
+/** Whether a write now would reach the response's own code: not after its end, not destroyed. */
+function isOpen(response: RawResponse): boolean {
+  return !response.finished && !(response as { destroyed?: boolean }).destroyed;
+}
+
+/**
+ * Adds `bytes` just written by `response` for as far as they went: its connection, or the
+ * response's own buffer while it waits for the connection behind an earlier response
+ * (pipelining: counted when its turn comes). Node drops the body of a HEAD, 204 or 304 answer,
+ * and anything written once the connection is gone (until it learns of it, it still accepts it).
+ */
+function addSent(state: RequestState, response: RawResponse, bytes: number): void {
+  if (bytes === 0 || (response as { _hasBody?: boolean })._hasBody === false) return;
+  // HTTP/2's compatibility response gives its stream as a socket, `undefined` once closed.
+  const socket = response.socket as { destroyed?: boolean } | null | undefined;
+  if (socket === null) state.pendingBytes += bytes;
+  else if (socket !== undefined && socket.destroyed !== true) state.responseBytes += bytes;
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {

@@ -1,5 +1,6 @@
 /// <reference types="node" preserve="true" />
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 
 /**
@@ -42,12 +43,13 @@ export class RequestState {
   streamFailed = false;
   /** The body could not be parsed (set by the adapter) or another error came before the route. */
   rejectedBefore: 'deserialization' | 'invalid_message' | undefined;
+  /** Body bytes the response handed to its connection. */
   responseBytes = 0;
+  /** Body bytes written while the response waited for its connection (see `awaitTurn`). */
+  pendingBytes = 0;
   /**
-   * The response emitted 'finish', as its prototype reports it. Where no prototype does (HTTP/2,
-   * injected requests) it is read from `writableFinished` at close, which is also true for a
-   * response ended after its socket was destroyed (Node emits no 'finish' then): there such a
-   * response counts as completed.
+   * The response emitted 'finish', as its prototype or a listener reports it. On HTTP/2, where
+   * no 'finish' tells it, it is read from `writableFinished` at close.
    */
   finished = false;
   private done = false;
@@ -60,7 +62,7 @@ export class RequestState {
 
   constructor(
     readonly metrics: TrackedEndpoint,
-    private readonly request: IncomingMessage & Tracked,
+    readonly request: IncomingMessage & Tracked,
     /** Told when recording fails: it is logged, never thrown at the request. */
     readonly report: (error: unknown) => void,
   ) {}
@@ -115,9 +117,17 @@ export function beginRequest(
   state.rejectedBefore = rejected;
   (request as Tracked)[STATE] = state;
   track(state, response);
-  // 'close' comes once; `on` spares the wrapper `once` makes.
-  if ((response as Tracked)[REPORTS_CLOSE] !== true) response.on('close', onClose);
+  if ((response as Tracked)[REPORTS_CLOSE] !== true) watchEnd(response);
   return state;
+}
+
+/** Listens for a response's end, where its prototype does not report it (see `reportEnd`). */
+export function watchEnd(response: ServerResponse): void {
+  // Each comes once; `on` spares the wrapper `once` makes. Node marks an HTTP/1 response ended
+  // on a connection already gone `writableFinished`, though it never emits 'finish': the event
+  // tells.
+  if (response instanceof ServerResponse) response.on('finish', onFinish);
+  response.on('close', onClose);
 }
 
 /**
@@ -148,6 +158,39 @@ export function count(state: RequestState, response: ServerResponse): void {
   const destroyed = response.destroyed as boolean | undefined;
   if (destroyed || (destroyed === undefined && streamOf(response)?.destroyed))
     closed(state, response);
+  else if (response.socket === null) awaitTurn(state, response);
+}
+
+/** The responses of a connection that wait for their turn on it, by response. */
+const QUEUED = Symbol('dynamo-metrics.queued');
+type Connection = Socket & { [QUEUED]?: Map<ServerResponse, RequestState> };
+
+/**
+ * Watches a response that waits behind an earlier one on its connection (HTTP/1 pipelining):
+ * what it wrote so far is counted once it gets the connection, and if the connection closes
+ * first the request is recorded as cancelled (Node never closes such a response).
+ */
+function awaitTurn(state: RequestState, response: ServerResponse): void {
+  const connection = state.request.socket as Connection | null;
+  if (!connection || connection.destroyed) return closed(state, response);
+  let queue = connection[QUEUED];
+  if (queue === undefined) {
+    const waiting = (queue = connection[QUEUED] = new Map());
+    connection.once('close', () => {
+      for (const [queued, queuedState] of waiting) closed(queuedState, queued);
+      waiting.clear();
+    });
+  }
+  queue.set(response, state);
+  response.once('socket', onTurn);
+}
+
+function onTurn(this: ServerResponse & Tracked, socket: Connection): void {
+  socket[QUEUED]?.delete(this);
+  const state = this[STATE];
+  if (state === undefined) return;
+  if (!socket.destroyed) state.responseBytes += state.pendingBytes;
+  state.pendingBytes = 0;
 }
 
 /** Records the response's request once it closed; a failure is reported, never thrown. */
@@ -159,12 +202,19 @@ export function closed(state: RequestState, response: ServerResponse): void {
   }
 }
 
+function onFinish(this: ServerResponse & Tracked): void {
+  const state = this[STATE];
+  if (state !== undefined) state.finished = true;
+}
+
 function onClose(this: ServerResponse & Tracked): void {
   const state = this[STATE];
   if (state === undefined) return;
-  // No 'finish' reported by this response's prototype: asked now. An HTTP/2 stream reset by the
-  // client reads as finished: its `aborted` tells.
-  if (!state.finished) state.finished = this.writableFinished && streamOf(this)?.aborted !== true;
+  // HTTP/2 has no 'finish' to listen for: asked now. A stream reset by the client reads as
+  // finished: its `aborted` tells.
+  const stream = streamOf(this);
+  if (!state.finished && stream !== undefined)
+    state.finished = this.writableFinished && stream.aborted !== true;
   closed(state, this);
 }
 

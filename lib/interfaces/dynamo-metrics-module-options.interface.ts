@@ -117,6 +117,15 @@ export interface DynamoMetricsModuleOptions {
    */
   frontend?: FrontendMetricsOptions;
   /**
+   * Whether `@DynamoEndpoint()` routes may change how the app's HTTP server builds its requests
+   * and responses: counting subclasses of Node's `IncomingMessage` / `ServerResponse` (both
+   * adapters) and, on Express, objects built with the app's prototypes from the start (which
+   * spares Express a prototype change per request). `false` keeps Node's own classes and counts
+   * each measured response on its own, as on HTTP/2: the same metrics, more work per request.
+   * Default `true`.
+   */
+  replaceServerClasses?: boolean;
+  /**
    * A live page of the scrape on the app's HTTP server: `true` serves it at `/metrics/ui`, a
    * string at that path (the global prefix applies as for `path`). Off by default.
    */

@@ -3,13 +3,7 @@ import { createServer as createHttp2Server } from 'node:http2';
 import { Socket } from 'node:net';
 import { bornWithPrototypes } from '../../lib/http/node-http-hooks';
 import { BYTES_IN, STATE } from '../../lib/http/request-state';
-
-/** The classes a server builds its requests and responses with (Node keeps them under symbols). */
-function classesOf(server: object): unknown[] {
-  return Object.getOwnPropertySymbols(server)
-    .filter((key) => ['IncomingMessage', 'ServerResponse'].includes(key.description!))
-    .map((key) => (server as Record<symbol, unknown>)[key]);
-}
+import { classesOf } from '../utils/server-classes';
 
 /** Prototypes as Express makes them: objects that inherit from Node's. */
 function expressLikePrototypes() {
@@ -92,6 +86,48 @@ describe('bornWithPrototypes', () => {
       expect([label, bornWithPrototypes(server, req, res)]).toEqual([label, false]);
       expect([label, classesOf(server)]).toEqual([label, before]);
     }
+  });
+
+  it('builds as Node does once building with the prototypes throws, from then on, and says so once', () => {
+    const server = createServer();
+    const { request, response } = expressLikePrototypes();
+    const failures: unknown[] = [];
+    expect(bornWithPrototypes(server, request, response, (error) => failures.push(error))).toBe(
+      true,
+    );
+    const [Request, Response] = classesOf(server) as [
+      new (socket: Socket) => IncomingMessage,
+      new (request: IncomingMessage, options: object) => ServerResponse,
+    ];
+    // Added after the probe: Node's constructors cannot assign these.
+    Object.defineProperty(request, 'complete', { get: () => true, configurable: true });
+    Object.defineProperty(response, 'sendDate', { get: () => true, configurable: true });
+    const req = new Request(new Socket());
+    const res = new Response(req, {});
+    // What Node's own classes build, as a server that was never changed would.
+    expect([Object.getPrototypeOf(req), Object.getPrototypeOf(res)]).toEqual([
+      IncomingMessage.prototype,
+      ServerResponse.prototype,
+    ]);
+    expect([req.complete, res.sendDate, res.req]).toEqual([false, true, req]);
+    expect(classesOf(server)).toEqual([IncomingMessage, ServerResponse]);
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0])).toMatch(/complete/);
+    // A failure on the response side alone, built after the request: told once too.
+    const other = createServer();
+    const prototypes = expressLikePrototypes();
+    const told: unknown[] = [];
+    bornWithPrototypes(other, prototypes.request, prototypes.response, (e) => told.push(e));
+    const [OtherRequest, OtherResponse] = classesOf(other) as [typeof Request, typeof Response];
+    Object.defineProperty(prototypes.response, 'sendDate', { get: () => true });
+    const bornReq = new OtherRequest(new Socket());
+    const nodeRes = new OtherResponse(bornReq, {});
+    expect([Object.getPrototypeOf(bornReq), Object.getPrototypeOf(nodeRes)]).toEqual([
+      prototypes.request,
+      ServerResponse.prototype,
+    ]);
+    expect(classesOf(other)).toEqual([IncomingMessage, ServerResponse]);
+    expect(told).toHaveLength(1);
   });
 
   it("gives requests handed to 'upgrade' and 'connect' listeners Node's prototype back", () => {

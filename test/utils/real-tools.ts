@@ -12,14 +12,22 @@ export function realTool(name: string, install: string): string | undefined {
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    const reason = `${name} not found on PATH (install it with: ${install})`;
-    if (process.env.REQUIRE_REAL_TOOLS === '1') {
-      throw new Error(`REQUIRE_REAL_TOOLS=1 but ${reason}`);
-    }
-    console.warn(`SKIPPED: ${reason}`);
-    recordSkip(reason, relative(process.cwd(), expect.getState().testPath ?? '(unknown suite)'));
-    return undefined;
+    return unavailable(`${name} not found on PATH (install it with: ${install})`);
   }
+}
+
+/**
+ * What a suite calls when something it needs from outside cannot be had (`reason` says what and
+ * how to get it): a skip, printed and listed in the summary, or under REQUIRE_REAL_TOOLS=1 a
+ * failure.
+ */
+export function unavailable(reason: string): undefined {
+  if (process.env.REQUIRE_REAL_TOOLS === '1') {
+    throw new Error(`REQUIRE_REAL_TOOLS=1 but ${reason}`);
+  }
+  console.warn(`SKIPPED: ${reason}`);
+  recordSkip(reason, relative(process.cwd(), expect.getState().testPath ?? '(unknown suite)'));
+  return undefined;
 }
 
 // The summary's reporter (real-tools-reporter.js) reads this file; jest.config.js names it.
