@@ -1,5 +1,6 @@
 // One server of the HTTP benchmark, in its own process: `node http-app.js <express|fastify>
-// <bare|instrumented|willsoto|module|born>`. Prints `PORT=<port>` once listening on loopback.
+// <bare|instrumented|node-classes|willsoto|module|born>`. Prints `PORT=<port>` once listening on
+// loopback.
 import 'reflect-metadata';
 import {
   type CallHandler,
@@ -33,7 +34,9 @@ class HelloController {
     return { hello: 'world' };
   }
 }
-if (variant === 'instrumented') {
+// 'node-classes': instrumented, with `replaceServerClasses: false` (Node's own request and
+// response classes; each response counted on its own).
+if (variant === 'instrumented' || variant === 'node-classes') {
   const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello')!;
   DynamoEndpoint()(HelloController.prototype, 'hello', descriptor);
 }
@@ -65,6 +68,8 @@ function imports(): unknown[] {
   // 'module': the module without any @DynamoEndpoint, to tell its cost from the routes'.
   if (variant === 'instrumented' || variant === 'module')
     return [DynamoMetricsModule.forRoot({ uptime: false })];
+  if (variant === 'node-classes')
+    return [DynamoMetricsModule.forRoot({ uptime: false, replaceServerClasses: false })];
   if (variant === 'willsoto')
     return [PrometheusModule.register({ defaultMetrics: { enabled: false } })];
   return [];

@@ -1,12 +1,15 @@
-// HTTP benchmark: a hello-world route, bare / with @DynamoEndpoint / with the usual
+// HTTP benchmark: a hello-world route, bare / with @DynamoEndpoint (with the server's classes
+// replaced, the default, and with `replaceServerClasses: false`) / with the usual
 // @willsoto/nestjs-prometheus interceptor, on Express and Fastify. Each server runs in its own
 // process; wrk (Debian package `wrk`) loads them on loopback in interleaved rounds (rotating
-// order) and the medians are compared. Every round starts fresh processes (two processes of the
+// order) and the medians are compared, of requests per second and of the server's CPU time per
+// request (from /proc, where there is one). Every round starts fresh processes (two processes of the
 // same app differ by up to 10% here, by JIT and memory layout alone), and where `taskset` and
 // two cores exist the servers run on one core and wrk on another, so they do not take turns.
 //
 //   npm run bench:http      BENCH_ROUNDS=7 BENCH_SECONDS=6 BENCH_SLICES=3 npm run bench:http
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,14 +26,24 @@ const ALL_ADAPTERS = ['fastify', 'express'] as const;
 const ADAPTERS = ALL_ADAPTERS.filter((a) =>
   (process.env.BENCH_ADAPTERS ?? a).split(',').includes(a),
 );
-const ALL_VARIANTS = ['bare', 'instrumented', 'willsoto', 'born', 'module'] as const;
+const ALL_VARIANTS = [
+  'bare',
+  'instrumented',
+  'node-classes',
+  'willsoto',
+  'born',
+  'module',
+] as const;
 /**
- * BENCH_VARIANTS=bare,instrumented,module compares others (bare is always the base). 'born' is
- * the bare app with its requests and responses built with Express's prototypes, as
- * `@DynamoEndpoint()` has its server do (Express only).
+ * BENCH_VARIANTS=bare,instrumented,module compares others (bare is always the base).
+ * 'node-classes' is instrumented with `replaceServerClasses: false`. 'born' is the bare app with
+ * its requests and responses built with Express's prototypes, as `@DynamoEndpoint()` has its
+ * server do (Express only).
  */
 const VARIANTS = ALL_VARIANTS.filter((v) =>
-  (process.env.BENCH_VARIANTS ?? 'bare,instrumented,willsoto,born').split(',').includes(v),
+  (process.env.BENCH_VARIANTS ?? 'bare,instrumented,node-classes,willsoto,born')
+    .split(',')
+    .includes(v),
 );
 const variantsOf = (adapter: (typeof ALL_ADAPTERS)[number]) =>
   VARIANTS.filter((v) => v !== 'born' || adapter === 'express');
@@ -68,8 +81,23 @@ function start(adapter: Server['adapter'], variant: Server['variant']): Promise<
   });
 }
 
-/** Requests per second of one wrk run, after checking that every response was a 2xx. */
-function wrk(url: string, seconds: number): number {
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** The CPU time a process has used so far, in µs (from /proc; NaN without it). */
+function cpuMicros(pid: number): number {
+  try {
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** One wrk run: requests per second and requests answered, after checking every one was a 2xx. */
+function wrk(url: string, seconds: number): { rps: number; requests: number } {
   const command = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url];
   if (PIN) command.unshift('taskset', '-c', PIN.wrk);
   const result = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
@@ -77,8 +105,9 @@ function wrk(url: string, seconds: number): number {
   if (/Non-2xx|Socket errors/.test(result.stdout))
     throw new Error(`errors under load:\n${result.stdout}`);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
-  if (!match) throw new Error(`no Requests/sec in wrk output:\n${result.stdout}`);
-  return Number(match[1]);
+  const requests = /(\d+) requests in/.exec(result.stdout);
+  if (!match || !requests) throw new Error(`no Requests/sec in wrk output:\n${result.stdout}`);
+  return { rps: Number(match[1]), requests: Number(requests[1]) };
 }
 
 async function main(): Promise<void> {
@@ -86,6 +115,8 @@ async function main(): Promise<void> {
     throw new Error('wrk is not installed: apt-get install wrk');
   }
   const rps = new Map<string, number[]>();
+  /** Server CPU µs per request, per round. */
+  const cpu = new Map<string, number[]>();
   const key = (adapter: string, variant: string) => `${adapter}/${variant}`;
   for (let round = 0; round < ROUNDS; round++) {
     for (const adapter of ADAPTERS) {
@@ -95,17 +126,28 @@ async function main(): Promise<void> {
         for (const server of group) wrk(server.url, 2); // warm-up: JIT and connection pools
         // Short slices in turn (A B C A B C …), so that the machine's changes of pace fall on
         // every variant alike; a variant's figure for the round is the mean of its slices.
-        const sums = new Map<Server, number>();
+        const sums = new Map<Server, { rps: number; requests: number; cpu: number }>();
         for (let slice = 0; slice < SLICES; slice++) {
           for (let k = 0; k < group.length; k++) {
             const server = group[(k + round + slice) % group.length];
-            sums.set(server, (sums.get(server) ?? 0) + wrk(server.url, SLICE_SECONDS));
+            const before = cpuMicros(server.child.pid!);
+            const run = wrk(server.url, SLICE_SECONDS);
+            const sum = sums.get(server) ?? { rps: 0, requests: 0, cpu: 0 };
+            sum.rps += run.rps;
+            sum.requests += run.requests;
+            sum.cpu += cpuMicros(server.child.pid!) - before;
+            sums.set(server, sum);
           }
         }
+        const push = (map: Map<string, number[]>, server: Server, value: number) =>
+          map.set(key(adapter, server.variant), [
+            ...(map.get(key(adapter, server.variant)) ?? []),
+            value,
+          ]);
         for (const server of group) {
-          const list = rps.get(key(adapter, server.variant)) ?? [];
-          list.push(sums.get(server)! / SLICES);
-          rps.set(key(adapter, server.variant), list);
+          const sum = sums.get(server)!;
+          push(rps, server, sum.rps / SLICES);
+          push(cpu, server, sum.cpu / sum.requests);
         }
       } finally {
         for (const server of group) server.child.kill();
@@ -120,15 +162,25 @@ async function main(): Promise<void> {
     const of = (variant: string) => rps.get(key(adapter, variant))!;
     const bare = of('bare');
     const ratioOf = (variant: string) => median(of(variant).map((value, i) => value / bare[i]));
+    const cpuOf = (variant: string) => cpu.get(key(adapter, variant))!;
+    const cpuRatios = (variant: string) =>
+      cpuOf(variant).map((value, i) => value / cpuOf('bare')[i]);
+    const range = (values: number[], digits: number) =>
+      `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
     for (const variant of variantsOf(adapter)) {
       const samples = of(variant);
+      const hasCpu = cpuOf(variant).every(Number.isFinite);
       lines.push(
         [
           adapter,
           variant,
           Math.round(median(samples)).toLocaleString('en-US'),
           ratioOf(variant).toFixed(3),
-          `${Math.round(Math.min(...samples))}–${Math.round(Math.max(...samples))}`,
+          range(samples, 0),
+          hasCpu ? median(cpuOf(variant)).toFixed(1) : 'n/a',
+          hasCpu
+            ? `${median(cpuRatios(variant)).toFixed(3)} (${range(cpuRatios(variant), 3)})`
+            : 'n/a',
         ].join('\t'),
       );
     }
@@ -153,15 +205,26 @@ async function main(): Promise<void> {
   );
   console.log(
     markdownTable(
-      ['adapter', 'variant', 'requests/s (median)', 'vs bare (median)', 'range'],
+      [
+        'adapter',
+        'variant',
+        'requests/s (median)',
+        'vs bare (median)',
+        'range',
+        'server CPU µs/request (median)',
+        'CPU vs bare (median, range)',
+      ],
       lines.map((line) => line.split('\t')),
-      'llrrr',
+      'llrrrrr',
     ),
   );
   console.log('\n' + verdicts.join('\n'));
   // Every round's requests/s, to see the spread behind the medians.
   console.log('\nrequests/s per round:');
   for (const [name, samples] of rps) console.log(`${name}\t${samples.map(Math.round).join(' ')}`);
+  console.log('\nserver CPU µs per request per round:');
+  for (const [name, samples] of cpu)
+    console.log(`${name}\t${samples.map((value) => value.toFixed(1)).join(' ')}`);
 }
 
 main().catch((error) => {
