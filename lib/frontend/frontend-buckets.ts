@@ -37,6 +37,7 @@ export function resolveFrontendBuckets(
     outputSequence: resolve('outputSequence'),
     timeToFirstToken: resolve('timeToFirstToken'),
     interTokenLatency: resolve('interTokenLatency'),
+    embeddingLatency: resolve('embeddingLatency'),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { ChunkRecorder, applyUsage } from './chunk-reader';
 import { errorTypeOfException, errorTypeOfStatus } from './frontend-error-type';
+import { EMBEDDINGS_ENDPOINT } from './frontend.constants';
 import type { FrontendRequest } from './frontend-request';
 import { TrackedStream } from './tracked-stream';
 
@@ -53,10 +54,18 @@ export class FrontendExchange {
     response.once('close', () => this.closed());
   }
 
-  /** The handler's result, with what it produces recorded on the way. */
+  /**
+   * The handler's result, with what it produces recorded on the way. Subscribing runs the
+   * handler (its pipes first): the request moves from `preprocess` to `dispatch`.
+   */
   observe(source: Observable<unknown>): Observable<unknown> {
-    return new Observable<unknown>((subscriber) =>
-      source.subscribe({
+    return new Observable<unknown>((subscriber) => {
+      try {
+        this.request.dispatch();
+      } catch (error) {
+        this.report(error);
+      }
+      return source.subscribe({
         next: (value) => {
           if (this.route.sse) this.chunk(value);
           else value = this.answer(value);
@@ -70,8 +79,8 @@ export class FrontendExchange {
           if (!this.streaming) this.completed = true;
           subscriber.complete();
         },
-      }),
-    );
+      });
+    });
   }
 
   /** One chunk of a stream (an SSE event, or a value of a returned stream). */
@@ -101,20 +110,25 @@ export class FrontendExchange {
 
   /** A value of a non-SSE handler: a stream to read as it is sent, or one answer. */
   private answer(value: unknown): unknown {
+    const request = this.request;
     if (isStreamingBody(value)) {
       this.streaming = true;
-      if (!this.typeDecided) this.request.requestType = 'stream';
+      if (!this.typeDecided) request.requestType = 'stream';
+      request.countStarted();
       return new TrackedStream(value, this);
     }
     try {
+      request.countStarted();
       const count = this.route.countTokens;
       if (count !== undefined) {
         const tokens = count(value);
-        if (tokens > 0) this.request.outputTokens(tokens);
+        if (tokens > 0) request.outputTokens(tokens);
       }
       if (typeof value === 'object' && value !== null) {
-        applyUsage(this.request, (value as { usage?: unknown }).usage);
+        applyUsage(request, (value as { usage?: unknown }).usage);
       }
+      // As Dynamo: a unary answer is its first response (TTFT, ISL; no ITL). An embedding has no tokens.
+      if (request.endpoint !== EMBEDDINGS_ENDPOINT) request.firstToken();
     } catch (error) {
       this.report(error);
     }

@@ -9,7 +9,9 @@ import { DEFAULT_MAX_MODELS, UNKNOWN_MODEL } from './frontend.constants';
 import {
   invalidEndpointMessage,
   invalidMaxModelsMessage,
+  invalidModelEntryMessage,
   invalidModelsMessage,
+  duplicateModelConfigMessage,
   invalidRequestTypeMessage,
   longDeclaredModelMessage,
   modelLimitMessage,
@@ -21,8 +23,21 @@ import type {
   FrontendEndpoint,
   FrontendMetricsEnvironment,
   FrontendMetricsOptions,
+  FrontendModel,
   FrontendRequestType,
 } from './interfaces';
+
+/** The configuration gauges of a `FrontendModel`, by its field. */
+const MODEL_CONFIG_FIELDS = Object.freeze([
+  'contextLength',
+  'kvCacheBlockSize',
+  'totalKvBlocks',
+  'maxNumSeqs',
+  'maxNumBatchedTokens',
+] as const);
+type ModelConfigField = (typeof MODEL_CONFIG_FIELDS)[number];
+type ModelConfig = Partial<Record<ModelConfigField, number>>;
+const MODEL_ENTRY_KEYS = new Set<string>(['name', ...MODEL_CONFIG_FIELDS]);
 
 /**
  * Dynamo's LLM frontend metrics (`dynamo_frontend_*`) on a runtime, outside the hierarchy: no
@@ -34,6 +49,10 @@ export class FrontendMetrics {
   private familiesOnce: FrontendFamilies | undefined;
   private bucketsOnce: ResolvedFrontendBuckets | undefined;
   private declared: Set<string> | undefined;
+  /** The configuration of declared models that have one, by `model` label. */
+  private configs = new Map<string, ModelConfig>();
+  /** The configuration gauges in the scrape, by `model` label. */
+  private published = new Map<string, ModelConfig>();
   /** Distinct `model` labels kept without a model list: `maxModels`, at most the series cap. */
   private readonly maxModels: number;
   /** The runtime's `maxLabelValueLength`: a longer model name is labelled `__overflow__`. */
@@ -82,28 +101,36 @@ export class FrontendMetrics {
   }
 
   /**
-   * Declares the models the app serves (`undefined`: none declared). Requests for others are
-   * labelled `unknown_model`, and count as `not_found` when they fail.
+   * Declares the models the app serves (`undefined`: none declared): names, or `FrontendModel`s
+   * whose worker configuration is published as `dynamo_frontend_model_*` gauges. Requests for
+   * other models are labelled `unknown_model`, and count as `not_found` when they fail.
    */
-  declareModels(models: readonly string[] | undefined): void {
+  declareModels(models: readonly (string | FrontendModel)[] | undefined): void {
     if (models === undefined) {
       this.declared = undefined;
+      this.configs = new Map();
     } else {
-      if (!Array.isArray(models) || !models.every((model) => typeof model === 'string')) {
-        throw new Error(invalidModelsMessage(models));
-      }
+      if (!Array.isArray(models)) throw new Error(invalidModelsMessage(models));
       const declared = new Set<string>();
-      for (const model of models) {
+      const configs = new Map<string, ModelConfig>();
+      for (const entry of models as readonly unknown[]) {
+        const model = modelNameOf(entry);
         const label = labelOf(model);
         if (label === UNKNOWN_MODEL || label === OVERFLOW_LABEL_VALUE)
           throw new Error(reservedDeclaredModelMessage(model));
         if (label.length > this.maxNameLength)
           throw new Error(longDeclaredModelMessage(model, this.maxNameLength));
+        if (typeof entry === 'object') {
+          if (configs.has(label)) throw new Error(duplicateModelConfigMessage(model));
+          configs.set(label, configOf(entry as FrontendModel));
+        }
         declared.add(label);
       }
       this.declared = declared;
+      this.configs = configs;
     }
     this.byName.clear();
+    if (this.familiesOnce !== undefined) this.publishConfigs(this.familiesOnce);
   }
 
   /** The declared models (lower-cased), or `undefined` when the app declares none. */
@@ -127,13 +154,24 @@ export class FrontendMetrics {
   }
 
   /**
-   * Begins one request now (its arrival): +1 `inflight_requests` and `queued_requests` of its
-   * model. Record its tokens on the handle, then `finish()` or `fail(errorType)` it exactly once.
+   * Begins one request now (its arrival): +1 `requests_started_total`, `inflight_requests`,
+   * `active_requests`, `queued_requests` of its model, and `stage_requests{stage="preprocess"}`.
+   * Record its stages and tokens on the handle, then `finish()` or `fail(errorType)` it exactly once.
    */
   start(
     model: string | undefined,
     endpoint: FrontendEndpoint,
     requestType: FrontendRequestType = 'unary',
+  ): FrontendRequest {
+    return this.open(model, endpoint, requestType, true);
+  }
+
+  /** `start()`, counted as started now or when its request type is known. @internal */
+  open(
+    model: string | undefined,
+    endpoint: FrontendEndpoint,
+    requestType: FrontendRequestType,
+    started: boolean,
   ): FrontendRequest {
     if (typeof endpoint !== 'string' || endpoint.length === 0) {
       throw new Error(invalidEndpointMessage(endpoint));
@@ -145,7 +183,7 @@ export class FrontendMetrics {
     // One count per request whose model name went to `__overflow__` (the limit, a name too long
     // or reserved), as the vecs count their lookups.
     if (series.label === OVERFLOW_LABEL_VALUE) this.families.requests.countOverflow();
-    return new FrontendRequest(series, endpoint, requestType);
+    return new FrontendRequest(series, endpoint, requestType, started);
   }
 
   /** Model names and per-name entries this object keeps (bounded by the series cap). @internal */
@@ -156,10 +194,31 @@ export class FrontendMetrics {
   }
 
   private get families(): FrontendFamilies {
-    return (this.familiesOnce ??= new FrontendFamilies(
-      this.runtime.prefixed(FRONTEND_METRIC_PREFIX),
-      this.buckets,
-    ));
+    if (this.familiesOnce === undefined) {
+      const families = new FrontendFamilies(
+        this.runtime.prefixed(FRONTEND_METRIC_PREFIX),
+        this.buckets,
+      );
+      this.familiesOnce = families;
+      this.publishConfigs(families);
+    }
+    return this.familiesOnce;
+  }
+
+  /** Sets the declared models' configuration gauges, and removes those no longer declared. */
+  private publishConfigs(families: FrontendFamilies): void {
+    for (const field of MODEL_CONFIG_FIELDS) {
+      const gauges = families[field];
+      for (const [label, config] of this.published) {
+        if (config[field] !== undefined && this.configs.get(label)?.[field] === undefined)
+          gauges.remove(label);
+      }
+      for (const [label, config] of this.configs) {
+        const value = config[field];
+        if (value !== undefined) gauges.withLabelValues(label).set(value);
+      }
+    }
+    this.published = this.configs;
   }
 
   private seriesOf(model: string | undefined): ModelSeries {
@@ -228,6 +287,37 @@ export class FrontendMetrics {
       // A broken logger must not break a request.
     }
   }
+}
+
+/** The name of a `models` entry (a name, or a `FrontendModel`), its configuration checked. */
+function modelNameOf(entry: unknown): string {
+  if (typeof entry === 'string') return entry;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new Error(invalidModelEntryMessage(entry, 'expected a model name or { name, ... }'));
+  const model = entry as Record<string, unknown>;
+  if (typeof model.name !== 'string')
+    throw new Error(invalidModelEntryMessage(entry, '`name` must be a string'));
+  for (const key of Object.keys(model)) {
+    if (!MODEL_ENTRY_KEYS.has(key))
+      throw new Error(invalidModelEntryMessage(entry, `unknown property ${JSON.stringify(key)}`));
+    const value = model[key];
+    if (
+      key !== 'name' &&
+      value !== undefined &&
+      !(Number.isSafeInteger(value) && (value as number) > 0)
+    )
+      throw new Error(invalidModelEntryMessage(entry, `\`${key}\` must be a positive integer`));
+  }
+  return model.name;
+}
+
+/** The configuration fields a `FrontendModel` sets (checked by `modelNameOf`). */
+function configOf(model: FrontendModel): ModelConfig {
+  const config: ModelConfig = {};
+  for (const field of MODEL_CONFIG_FIELDS) {
+    if (model[field] !== undefined) config[field] = model[field];
+  }
+  return config;
 }
 
 /** The `model` label of a name: lower-cased (Dynamo's rule), lone surrogates as U+FFFD. */

@@ -1,12 +1,16 @@
 import { recordChunk } from './chunk-reader';
+import { DISPATCH_STAGE, PREPROCESS_STAGE, ROUTE_STAGE } from './frontend-families';
 import type { ModelSeries } from './model-series';
-import { invalidTokenCountMessage } from './frontend.messages';
-import type { FrontendErrorType, FrontendRequestType } from './interfaces';
+import { EMBEDDINGS_ENDPOINT, FRONTEND_PHASES } from './frontend.constants';
+import { invalidPhaseMessage, invalidTokenCountMessage } from './frontend.messages';
+import type { FrontendErrorType, FrontendPhase, FrontendRequestType } from './interfaces';
 
 /**
- * One LLM request, from `FrontendMetrics.start()` (its arrival: +1 inflight, +1 queued) until
- * `finish()` or `fail()`. Per streamed chunk, `tokens(n)` records in O(1) and allocates nothing.
- * The first of `finish()` / `fail()` counts; later calls, and tokens after it, are ignored.
+ * One LLM request, from `FrontendMetrics.start()` (its arrival: +1 started, inflight, active,
+ * queued, and `preprocess` stage) until `finish()` or `fail()`. `route()` and `dispatch()` move
+ * it between stages until its first token. Per streamed chunk, `tokens(n)` records in O(1) and
+ * allocates nothing. The first of `finish()` / `fail()` counts; later calls, and tokens after it,
+ * are ignored.
  */
 export class FrontendRequest {
   private readonly startedAt = performance.now();
@@ -17,7 +21,11 @@ export class FrontendRequest {
   private reportedOutput = -1;
   private input = -1;
   private cached = -1;
-  private queued = true;
+  private inputObserved = false;
+  /** The `stage_requests` index it is counted in; -1 once it has left the queue. */
+  private stageIndex = PREPROCESS_STAGE;
+  private started = false;
+  private mediaObserved = false;
   private ended = false;
 
   /** @internal */
@@ -27,9 +35,14 @@ export class FrontendRequest {
     readonly endpoint: string,
     /** `stream` or `unary` (the `request_type` label); may change until the request ends. */
     public requestType: FrontendRequestType,
+    /** Count it in `requests_started_total` now; else at `countStarted()`, or at its end. */
+    started = true,
   ) {
     series.inflight.inc();
+    series.active.inc();
     series.queued.inc();
+    series.stage(PREPROCESS_STAGE).inc();
+    if (started) this.countStarted();
   }
 
   /** The `model` label this request is counted under (lower-cased and bounded). */
@@ -45,6 +58,57 @@ export class FrontendRequest {
   /** Output tokens so far (counted, or the total `outputTokens()` set). */
   get outputTokenCount(): number {
     return this.reportedOutput >= 0 ? this.reportedOutput : this.output;
+  }
+
+  /**
+   * The request is being routed now (to a worker): it moves to the `route` stage of `phase`.
+   * Ignored once it has its first token.
+   */
+  route(phase: FrontendPhase = 'aggregated'): void {
+    this.moveTo(ROUTE_STAGE + phaseIndex(phase));
+  }
+
+  /**
+   * The request is handed to the engine now: it moves to the `dispatch` stage of `phase`, where
+   * it waits for its first token. Ignored once it has its first token.
+   */
+  dispatch(phase: FrontendPhase = 'aggregated'): void {
+    this.moveTo(DISPATCH_STAGE + phaseIndex(phase));
+  }
+
+  /** The stage it is in (`preprocess`, `route`, `dispatch`), or `undefined` after its first token. */
+  get stage(): 'preprocess' | 'route' | 'dispatch' | undefined {
+    const index = this.stageIndex;
+    if (index < 0) return undefined;
+    return index === PREPROCESS_STAGE
+      ? 'preprocess'
+      : index < DISPATCH_STAGE
+        ? 'route'
+        : 'dispatch';
+  }
+
+  /**
+   * The media parts of the request (`image_url`, `video_url`, `audio_url` content parts):
+   * observed once per request in `images_per_request`, `videos_per_request`,
+   * `audio_per_request`; later calls are ignored.
+   */
+  media(images: number, videos: number, audio: number): void {
+    checkCount('image count', images);
+    checkCount('video count', videos);
+    checkCount('audio count', audio);
+    if (this.mediaObserved || this.ended) return;
+    this.mediaObserved = true;
+    const series = this.series;
+    series.images.observe(images);
+    series.videos.observe(videos);
+    series.audio.observe(audio);
+  }
+
+  /** Counts it in `requests_started_total` with its request type, once. @internal */
+  countStarted(): void {
+    if (this.started) return;
+    this.started = true;
+    this.series.startedCounter(this.endpoint, this.requestType).inc();
   }
 
   /**
@@ -91,7 +155,10 @@ export class FrontendRequest {
     recordChunk(this, value);
   }
 
-  /** The input sequence length (e.g. `usage.prompt_tokens`); observed when the request ends. */
+  /**
+   * The input sequence length (e.g. `usage.prompt_tokens`): observed at the first token if known
+   * by then, else when the request ends.
+   */
   inputTokens(count: number): void {
     this.input = checkCount('input token count', count);
   }
@@ -121,7 +188,8 @@ export class FrontendRequest {
 
   /**
    * The request failed with Dynamo's `error_type` (default `internal`). `cancelled` (the client
-   * went away) also counts in `disconnected_clients`.
+   * went away) also counts in `disconnected_clients` and `model_cancellation_total`; `overload`
+   * (turned away for lack of capacity) in `model_rejection_total`.
    */
   fail(errorType: FrontendErrorType | (string & Record<never, never>) = 'internal'): void {
     this.end(errorType === '' ? 'internal' : errorType);
@@ -130,31 +198,59 @@ export class FrontendRequest {
   private first(now: number): void {
     const series = this.series;
     series.timeToFirstToken.observe((now - this.startedAt) / 1000);
-    if (this.queued) {
-      this.queued = false;
-      series.queued.dec();
+    this.leaveQueue();
+    if (this.input >= 0) {
+      this.inputObserved = true;
+      series.inputSequence.observe(this.input);
     }
+  }
+
+  private moveTo(index: number): void {
+    const from = this.stageIndex;
+    if (from < 0 || from === index || this.ended) return;
+    const series = this.series;
+    series.stage(from).dec();
+    series.stage(index).inc();
+    this.stageIndex = index;
+  }
+
+  private leaveQueue(): void {
+    if (this.stageIndex < 0) return;
+    const series = this.series;
+    series.queued.dec();
+    series.stage(this.stageIndex).dec();
+    this.stageIndex = -1;
   }
 
   private end(errorType: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.countStarted();
     const series = this.series;
     series.inflight.dec();
-    if (this.queued) {
-      this.queued = false;
-      series.queued.dec();
-    }
-    series.duration.observe((performance.now() - this.startedAt) / 1000);
+    series.active.dec();
+    this.leaveQueue();
+    const duration = (performance.now() - this.startedAt) / 1000;
+    series.duration.observe(duration);
+    if (this.endpoint === EMBEDDINGS_ENDPOINT) series.embeddingLatency.observe(duration);
     const outputLength = this.outputTokenCount;
     if (outputLength > 0) series.outputSequence.observe(outputLength);
     // As in Dynamo: the input length of a request that failed before its first token is not observed.
     const started = errorType === '' || this.lastTokenAt >= 0;
-    if (started && this.input >= 0) series.inputSequence.observe(this.input);
+    if (started && this.input >= 0 && !this.inputObserved) series.inputSequence.observe(this.input);
     if (started && this.cached >= 0) series.cachedTokens.observe(this.cached);
-    if (errorType === 'cancelled') series.disconnected.inc();
+    if (errorType === 'cancelled') {
+      series.disconnected.inc();
+      series.cancellationCounter(this.endpoint, this.requestType).inc();
+    } else if (errorType === 'overload') series.rejectionCounter(this.endpoint).inc();
     series.requestCounter(this.endpoint, this.requestType, errorType).inc();
   }
+}
+
+function phaseIndex(phase: FrontendPhase): number {
+  const index = FRONTEND_PHASES.indexOf(phase);
+  if (index < 0) throw new Error(invalidPhaseMessage(phase));
+  return index;
 }
 
 function checkCount(what: string, value: number): number {

@@ -3,6 +3,8 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { FrontendExchange, type RawResponse } from './frontend-exchange';
 import { FrontendMetadataAccessor } from './frontend-metadata.accessor';
 import { FrontendMetrics } from './frontend-metrics';
+import { rememberFrontendRequest } from './frontend-request-handles';
+import { recordMediaParts } from './media-parts';
 import { frontendRecordingFailedMessage, invalidEndpointMessage } from './frontend.messages';
 import type { DynamoFrontendOptions, FrontendHttpRequest, FrontendRequestType } from './interfaces';
 
@@ -89,7 +91,10 @@ export class FrontendRoutes implements OnModuleInit {
     return route;
   }
 
-  /** Begins one request to `route` (its arrival at the handler). */
+  /**
+   * Begins one request to `route` (its arrival at the handler): counted as started now if its
+   * request type is known, else once the handler's result shows it.
+   */
   begin(
     route: FrontendRoute,
     request: FrontendHttpRequest,
@@ -99,14 +104,16 @@ export class FrontendRoutes implements OnModuleInit {
     let type = requestTypeOf(route, request, this.report);
     const decided = type !== undefined;
     type ??= 'unary';
-    const handle = this.metrics.start(model, route.endpoint, type);
-    if (route.inputTokens !== undefined) {
-      try {
+    const handle = this.metrics.open(model, route.endpoint, type, decided);
+    rememberFrontendRequest(request, handle);
+    try {
+      recordMediaParts(handle, request.body);
+      if (route.inputTokens !== undefined) {
         const input = route.inputTokens(request);
         if (input !== undefined) handle.inputTokens(input);
-      } catch (error) {
-        this.report(error);
       }
+    } catch (error) {
+      this.report(error);
     }
     return new FrontendExchange(
       handle,

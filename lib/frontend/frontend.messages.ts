@@ -5,6 +5,17 @@ import { truncate } from '../core/core.messages';
 const show = (value: unknown) =>
   typeof value === 'string' ? JSON.stringify(value) : String(value);
 
+/** A models entry as written (JSON where it can be, shortened). */
+function showEntry(entry: unknown): string {
+  let text: string;
+  try {
+    text = typeof entry === 'object' && entry !== null ? JSON.stringify(entry) : show(entry);
+  } catch {
+    text = String(entry);
+  }
+  return truncate(text ?? String(entry), 120);
+}
+
 export const invalidBucketEnvMessage = (
   prefix: string,
   min: unknown,
@@ -26,13 +37,25 @@ export const invalidMaxModelsMessage = (value: unknown) =>
   `Invalid frontend maxModels ${show(value)}: expected a positive integer or Infinity`;
 
 export const invalidModelsMessage = (value: unknown) =>
-  `Invalid frontend models ${show(value)}: expected an array of model names (strings)`;
+  `Invalid frontend models ${show(value)}: expected an array of model names or { name, ... } objects`;
+
+export const invalidModelEntryMessage = (entry: unknown, problem: string) =>
+  `Invalid frontend models entry ${showEntry(entry)}: ${problem} (a model is a name, or ` +
+  `{ name, contextLength?, kvCacheBlockSize?, totalKvBlocks?, maxNumSeqs?, maxNumBatchedTokens? } ` +
+  `with positive integers)`;
+
+export const duplicateModelConfigMessage = (model: string) =>
+  `Invalid frontend models: ${show(truncate(model, 32))} is declared with a configuration more ` +
+  `than once (names are compared lower-cased); give each model one { name, ... } entry`;
 
 export const invalidEndpointMessage = (value: unknown) =>
   `@DynamoFrontend() needs an endpoint name (e.g. { endpoint: 'chat_completions' }), got ${show(value)}`;
 
 export const invalidRequestTypeMessage = (value: unknown) =>
   `Invalid frontend request type ${show(value)}: expected 'stream' or 'unary'`;
+
+export const invalidPhaseMessage = (value: unknown) =>
+  `Invalid frontend stage phase ${show(value)}: expected 'prefill', 'decode' or 'aggregated'`;
 
 export const invalidTokenCountMessage = (what: string, value: unknown) =>
   `Invalid ${what} ${show(value)}: expected a non-negative integer`;

@@ -1,6 +1,7 @@
 import type { IntCounter } from '../core/counter';
 import type { IntGauge } from '../core/gauge';
 import type { Histogram } from '../core/histogram';
+import type { IntCounterVec } from '../core/metric-vec';
 import type { FrontendFamilies } from './frontend-families';
 
 /** Index of an `error_type` in a model's request-counter slots (0: success); -1 for others. */
@@ -15,6 +16,11 @@ const ERROR_SLOTS = new Map<string, number>([
   ['not_implemented', 7],
 ]);
 const SLOTS_PER_TYPE = ERROR_SLOTS.size;
+// After the `requests_total` slots of an endpoint: `requests_started_total` and
+// `model_cancellation_total` (stream, unary), then `model_rejection_total`.
+const STARTED_SLOT = 2 * SLOTS_PER_TYPE;
+const CANCELLED_SLOT = STARTED_SLOT + 2;
+const REJECTED_SLOT = CANCELLED_SLOT + 2;
 
 /**
  * The series of one `model` label value, each bound the first time it is used (a series appears
@@ -31,7 +37,15 @@ export class ModelSeries {
   private tokensSeries: IntCounter | undefined;
   private ttftSeries: Histogram | undefined;
   private itlSeries: Histogram | undefined;
-  /** `requests_total` children by endpoint: [stream × error slot, then unary × error slot]. */
+  private activeSeries: IntGauge | undefined;
+  private embeddingSeries: Histogram | undefined;
+  private imagesSeries: Histogram | undefined;
+  private videosSeries: Histogram | undefined;
+  private audioSeries: Histogram | undefined;
+  /**
+   * Counter children by endpoint: `requests_total` [stream × error slot, then unary × error
+   * slot], then `requests_started_total`, `model_cancellation_total` and `model_rejection_total`.
+   */
   private readonly requests = new Map<string, (IntCounter | undefined)[]>();
 
   constructor(
@@ -76,6 +90,34 @@ export class ModelSeries {
     return (this.itlSeries ??= this.families.interTokenLatency.withOverflowMark(0, this.label));
   }
 
+  get active(): IntGauge {
+    return (this.activeSeries ??= this.families.active.withOverflowMark(0, this.label));
+  }
+
+  get embeddingLatency(): Histogram {
+    return (this.embeddingSeries ??= this.families.embeddingLatency.withOverflowMark(
+      0,
+      this.label,
+    ));
+  }
+
+  get images(): Histogram {
+    return (this.imagesSeries ??= this.families.images.withOverflowMark(0, this.label));
+  }
+
+  get videos(): Histogram {
+    return (this.videosSeries ??= this.families.videos.withOverflowMark(0, this.label));
+  }
+
+  get audio(): Histogram {
+    return (this.audioSeries ??= this.families.audio.withOverflowMark(0, this.label));
+  }
+
+  /** The `stage_requests` child of a stage index (no `model` label). */
+  stage(index: number): IntGauge {
+    return this.families.stage(index);
+  }
+
   get disconnected(): IntGauge {
     return this.families.disconnected;
   }
@@ -88,16 +130,46 @@ export class ModelSeries {
   /** The `requests_total` child of one outcome; `errorType` `''` is a success. */
   requestCounter(endpoint: string, requestType: string, errorType: string): IntCounter {
     const slot = ERROR_SLOTS.get(errorType);
-    if (slot === undefined || (requestType !== 'stream' && requestType !== 'unary')) {
-      return this.lookUp(endpoint, requestType, errorType);
+    const typed = requestType === 'stream' || requestType === 'unary';
+    const index = (requestType === 'stream' ? 0 : SLOTS_PER_TYPE) + (slot ?? 0);
+    if (slot !== undefined && typed) {
+      const kept = this.requests.get(endpoint)?.[index];
+      if (kept !== undefined) return kept;
     }
-    const index = (requestType === 'stream' ? 0 : SLOTS_PER_TYPE) + slot;
+    const status = errorType === '' ? 'success' : 'error';
+    const child = this.lookUp(this.families.requests, endpoint, requestType, status, errorType);
+    return slot !== undefined && typed ? this.keep(endpoint, index, child) : child;
+  }
+
+  /** The `requests_started_total` child of an endpoint and request type. */
+  startedCounter(endpoint: string, requestType: string): IntCounter {
+    return this.typed(this.families.requestsStarted, STARTED_SLOT, endpoint, requestType);
+  }
+
+  /** The `model_cancellation_total` child of an endpoint and request type. */
+  cancellationCounter(endpoint: string, requestType: string): IntCounter {
+    return this.typed(this.families.cancellations, CANCELLED_SLOT, endpoint, requestType);
+  }
+
+  /** The `model_rejection_total` child of an endpoint. */
+  rejectionCounter(endpoint: string): IntCounter {
+    const kept = this.requests.get(endpoint)?.[REJECTED_SLOT];
+    if (kept !== undefined) return kept;
+    return this.keep(endpoint, REJECTED_SLOT, this.lookUp(this.families.rejections, endpoint));
+  }
+
+  private typed(vec: IntCounterVec, slot: number, endpoint: string, type: string): IntCounter {
+    if (type !== 'stream' && type !== 'unary') return this.lookUp(vec, endpoint, type);
+    const index = slot + (type === 'stream' ? 0 : 1);
+    const kept = this.requests.get(endpoint)?.[index];
+    return kept ?? this.keep(endpoint, index, this.lookUp(vec, endpoint, type));
+  }
+
+  /** Keeps a child in its endpoint's slot: an endpoint only with a series of its own, so at most as many as the vecs hold. */
+  private keep(endpoint: string, index: number, child: IntCounter): IntCounter {
     const slots = this.requests.get(endpoint);
-    if (slots !== undefined)
-      return (slots[index] ??= this.lookUp(endpoint, requestType, errorType));
-    // An endpoint is kept only with a series of its own: as many as the vec holds, at most.
-    const child = this.lookUp(endpoint, requestType, errorType);
-    if (!this.families.requests.isOverflowChild(child)) {
+    if (slots !== undefined) slots[index] = child;
+    else if (!this.isOverflow(child)) {
       const created: (IntCounter | undefined)[] = [];
       created[index] = child;
       this.requests.set(endpoint, created);
@@ -105,15 +177,17 @@ export class ModelSeries {
     return child;
   }
 
-  private lookUp(endpoint: string, requestType: string, errorType: string): IntCounter {
-    const status = errorType === '' ? 'success' : 'error';
-    return this.families.requests.withOverflowMark(
-      0,
-      this.label,
-      endpoint,
-      requestType,
-      status,
-      errorType,
+  private isOverflow(child: IntCounter): boolean {
+    const f = this.families;
+    return (
+      f.requests.isOverflowChild(child) ||
+      f.requestsStarted.isOverflowChild(child) ||
+      f.cancellations.isOverflowChild(child) ||
+      f.rejections.isOverflowChild(child)
     );
+  }
+
+  private lookUp(vec: IntCounterVec, ...values: string[]): IntCounter {
+    return vec.withOverflowMark(0, this.label, ...values);
   }
 }

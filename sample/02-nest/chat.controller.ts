@@ -8,8 +8,19 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { DynamoFrontend } from '../../lib';
+import { DynamoFrontend, DynamoFrontendRequest, type FrontendRequest } from '../../lib';
 import { type ChatMessage, MOCK_MODELS, MockLlmService } from './mock-llm.service';
+
+const PART_TYPES = new Set(['text', 'image_url', 'video_url', 'audio_url']);
+
+/** A message's content: text, or parts (`text`, `image_url`, `video_url`, `audio_url`). */
+function isContent(content: unknown): boolean {
+  return (
+    typeof content === 'string' ||
+    (Array.isArray(content) &&
+      content.every((part) => PART_TYPES.has((part as { type?: unknown } | null)?.type as string)))
+  );
+}
 
 interface ChatCompletionRequest {
   model: string;
@@ -28,9 +39,11 @@ class ChatRequestPipe implements PipeTransform<unknown, ChatCompletionRequest> {
     if (
       !Array.isArray(messages) ||
       messages.length === 0 ||
-      !messages.every((m) => typeof m?.role === 'string' && typeof m?.content === 'string')
+      !messages.every((m) => typeof m?.role === 'string' && isContent(m?.content))
     ) {
-      throw new BadRequestException('messages must be a non-empty array of {role, content}');
+      throw new BadRequestException(
+        'messages must be a non-empty array of {role, content}, content text or parts',
+      );
     }
     const maxTokens = body.max_tokens ?? 16;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) {
@@ -48,7 +61,8 @@ interface HeaderTarget {
 /**
  * An OpenAI-compatible chat endpoint over the mock engine. `stream: true` answers Server-Sent
  * Events of `chat.completion.chunk`s (with a usage chunk when `stream_options.include_usage`),
- * else one `chat.completion`. @DynamoFrontend() records Dynamo's dynamo_frontend_* metrics.
+ * else one `chat.completion`. Messages may carry image, video and audio parts. @DynamoFrontend()
+ * records Dynamo's dynamo_frontend_* metrics; the handler reports its routing step on the handle.
  */
 @Controller('v1')
 export class ChatController {
@@ -61,21 +75,29 @@ export class ChatController {
   async chat(
     @Body(ChatRequestPipe) request: ChatCompletionRequest,
     @Res({ passthrough: true }) response: HeaderTarget,
+    @DynamoFrontendRequest() metrics: FrontendRequest | undefined,
   ): Promise<object | AsyncIterable<string>> {
     if (!MOCK_MODELS.includes(request.model)) {
       throw new NotFoundException(`The model \`${request.model}\` does not exist`);
     }
+    metrics?.route(); // stage_requests: choosing a worker...
+    const release = this.llm.admit(); // 503 when at capacity: an overload rejection
+    metrics?.dispatch(); // ...then waiting for its first token
     const id = `chatcmpl-${Date.now().toString(36)}`;
     const created = Math.floor(Date.now() / 1000);
-    const promptTokens = this.llm.promptTokens(request.messages);
+    const usage = this.usage(request.messages);
     const maxTokens = request.max_tokens!;
     if (request.stream) {
       response.header('content-type', 'text/event-stream');
       response.header('cache-control', 'no-cache');
-      return this.sse(request, id, created, promptTokens);
+      return this.sse(request, id, created, usage, release);
     }
     const tokens: string[] = [];
-    for await (const token of this.llm.generate(request.messages, maxTokens)) tokens.push(token);
+    try {
+      for await (const token of this.llm.generate(request.messages, maxTokens)) tokens.push(token);
+    } finally {
+      release();
+    }
     return {
       id,
       object: 'chat.completion',
@@ -89,10 +111,18 @@ export class ChatController {
         },
       ],
       usage: {
-        prompt_tokens: promptTokens,
+        ...usage,
         completion_tokens: tokens.length,
-        total_tokens: promptTokens + tokens.length,
+        total_tokens: usage.prompt_tokens + tokens.length,
       },
+    };
+  }
+
+  /** The prompt's usage: its tokens, and those the prefix cache served. */
+  private usage(messages: ChatMessage[]) {
+    return {
+      prompt_tokens: this.llm.promptTokens(messages),
+      prompt_tokens_details: { cached_tokens: this.llm.cachedTokens(messages) },
     };
   }
 
@@ -100,7 +130,21 @@ export class ChatController {
     request: ChatCompletionRequest,
     id: string,
     created: number,
-    promptTokens: number,
+    usage: ReturnType<ChatController['usage']>,
+    release: () => void,
+  ): AsyncGenerator<string> {
+    try {
+      yield* this.events(request, id, created, usage);
+    } finally {
+      release();
+    }
+  }
+
+  private async *events(
+    request: ChatCompletionRequest,
+    id: string,
+    created: number,
+    usage: ReturnType<ChatController['usage']>,
   ): AsyncGenerator<string> {
     const chunk = (delta: object, finishReason: string | null = null) =>
       event({
@@ -124,11 +168,7 @@ export class ChatController {
         created,
         model: request.model,
         choices: [],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: count,
-          total_tokens: promptTokens + count,
-        },
+        usage: { ...usage, completion_tokens: count, total_tokens: usage.prompt_tokens + count },
       });
     }
     yield 'data: [DONE]\n\n';

@@ -16,6 +16,9 @@ async function bootstrap(): Promise<void> {
   console.log(
     `  curl -N localhost:${port}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"demo-llm","messages":[{"role":"user","content":"hello world"}],"stream":true}'`,
   );
+  console.log(
+    `  curl localhost:${port}/v1/embeddings -H 'content-type: application/json' -d '{"model":"demo-embed","input":"hello world"}'`,
+  );
   console.log(`  curl localhost:${port}/v1/models`);
   console.log(`  curl localhost:${port}/metrics`);
   console.log(`  open http://localhost:${port}/metrics/ui (the live page)`);

@@ -658,8 +658,9 @@ describe.each(ADAPTERS)('@DynamoFrontend on %s', (adapter) => {
     expect(await valueOf('output_tokens_total', { model })).toBe(success ? 7 : 0);
     expect((await histogram('output_sequence_tokens', model)).sum).toBe(success ? 7 : 0);
     expect((await histogram('input_sequence_tokens', model)).sum).toBe(success ? 20 : 0);
-    // One answer: no token timing.
-    expect((await histogram('time_to_first_token_seconds', model)).count).toBe(0);
+    // As Dynamo: the answer is the first response (TTFT), with no inter-token latency.
+    expect((await histogram('time_to_first_token_seconds', model)).count).toBe(success ? 1 : 0);
+    expect((await histogram('inter_token_latency_seconds', model)).count).toBe(0);
     expect((await histogram('request_duration_seconds', model)).count).toBe(1);
   });
 

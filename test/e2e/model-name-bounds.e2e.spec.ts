@@ -70,7 +70,9 @@ async function scrapeSize(app: RunningApp, limit: number): Promise<number> {
 /** The `requests_total` and overflow-counter lines of a scrape. */
 async function counted(app: RunningApp): Promise<string[]> {
   const text = (await app.get('/metrics')).text;
-  return text.split('\n').filter((line) => /^dynamo_(frontend_requests|metrics_series)/.test(line));
+  return text
+    .split('\n')
+    .filter((line) => /^dynamo_(frontend_requests_total|metrics_series)/.test(line));
 }
 
 const SCRAPE_LIMIT = 256 * 1024;

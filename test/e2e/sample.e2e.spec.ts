@@ -78,6 +78,12 @@ describe.each(ADAPTERS)('the sample app on %s', (adapter) => {
           created: expect.any(Number),
           owned_by: 'nestjs-dynamo-metrics',
         },
+        {
+          id: 'demo-embed',
+          object: 'model',
+          created: expect.any(Number),
+          owned_by: 'nestjs-dynamo-metrics',
+        },
       ],
     });
 
@@ -104,6 +110,7 @@ describe.each(ADAPTERS)('the sample app on %s', (adapter) => {
     ]);
     expect(chunks.at(-1).usage).toEqual({
       prompt_tokens: 2,
+      prompt_tokens_details: { cached_tokens: 0 },
       completion_tokens: 4,
       total_tokens: 6,
     });
@@ -118,7 +125,12 @@ describe.each(ADAPTERS)('the sample app on %s', (adapter) => {
       role: 'assistant',
       content: 'hello world hello',
     });
-    expect(completion.usage).toEqual({ prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
+    expect(completion.usage).toEqual({
+      prompt_tokens: 2,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens: 3,
+      total_tokens: 5,
+    });
     expect((await chat({ model: 'gpt-4', messages })).status).toBe(404);
     expect((await chat({ model: 'demo-llm', messages: [] })).status).toBe(400);
 
@@ -132,7 +144,7 @@ describe.each(ADAPTERS)('the sample app on %s', (adapter) => {
     expect(sampleValue(text, 'dynamo_frontend_output_tokens_total', { model: 'demo-llm' })).toBe(7);
     expect(
       sampleValue(text, 'dynamo_frontend_time_to_first_token_seconds_count', { model: 'demo-llm' }),
-    ).toBe(1);
+    ).toBe(2); // the unary answer too, as in Dynamo
     expect(
       sampleValue(text, 'dynamo_frontend_inter_token_latency_seconds_count', { model: 'demo-llm' }),
     ).toBe(3);
@@ -140,5 +152,54 @@ describe.each(ADAPTERS)('the sample app on %s', (adapter) => {
       sampleValue(text, 'dynamo_frontend_input_sequence_tokens_sum', { model: 'demo-llm' }),
     ).toBe(4);
     expect(sampleValue(text, 'dynamo_frontend_inflight_requests', { model: 'demo-llm' })).toBe(0);
+  });
+
+  it("accepts multimodal chat, embeddings, and publishes its models' configuration", async () => {
+    const post = (path: string, body: object) =>
+      fetch(app.url + path, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    const part = (type: string) => ({ type, [type]: { url: 'https://example.com/a' } });
+    const chat = await post('/v1/chat/completions', {
+      model: 'demo-llm',
+      max_tokens: 2,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [{ type: 'text', text: 'what is this' }, part('image_url'), part('audio_url')],
+        },
+      ],
+    });
+    expect(chat.status).toBe(200);
+    const completion = (await chat.json()) as { usage: object };
+    expect(completion.usage).toEqual({
+      prompt_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 2 },
+      completion_tokens: 2,
+      total_tokens: 7,
+    });
+    const embedding = await post('/v1/embeddings', { model: 'demo-embed', input: ['a b', 'c'] });
+    expect(embedding.status).toBe(200);
+    expect(((await embedding.json()) as { data: unknown[] }).data).toHaveLength(2);
+
+    const text = (await app.get('/metrics')).text;
+    const value = (name: string, model: string) =>
+      sampleValue(text, `dynamo_frontend_${name}`, { model });
+    expect(value('images_per_request_sum', 'demo-llm')).toBe(1);
+    expect(value('audio_per_request_sum', 'demo-llm')).toBe(1);
+    expect(value('cached_tokens_sum', 'demo-llm')).toBe(2);
+    expect(value('embedding_latency_seconds_count', 'demo-embed')).toBe(1);
+    expect(value('model_context_length', 'demo-llm')).toBe(8192);
+    expect(value('model_total_kv_blocks', 'demo-llm')).toBe(2048);
+    expect(value('model_max_num_seqs', 'demo-embed')).toBe(32);
+    expect(
+      sampleValue(text, 'dynamo_frontend_requests_started_total', {
+        model: 'demo-embed',
+        endpoint: 'embeddings',
+      }),
+    ).toBe(1);
   });
 });

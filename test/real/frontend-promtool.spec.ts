@@ -12,8 +12,19 @@ const promtool = realTool('promtool', 'apt-get install prometheus');
     it('accepts every dynamo_frontend_* family with the default buckets, next to the hierarchy', async () => {
       const drt = new DistributedRuntime({ constLabels: { service: 'gateway' } });
       drt.namespace('dynamo').component('backend').createCounter('tokens_total', 'Tokens').inc();
-      const metrics = new FrontendMetrics(drt, { models: ['llama'] }, { env: {} });
+      const llama = {
+        name: 'llama',
+        contextLength: 8192,
+        kvCacheBlockSize: 16,
+        totalKvBlocks: 4096,
+        maxNumSeqs: 256,
+        maxNumBatchedTokens: 8192,
+      };
+      const metrics = new FrontendMetrics(drt, { models: [llama] }, { env: {} });
       const ok = metrics.start('Llama', 'chat_completions', 'stream');
+      ok.media(2, 1, 0);
+      ok.route('prefill');
+      ok.dispatch('decode');
       ok.chunk({ choices: [{ delta: { content: 'a' } }] });
       ok.chunk('data: {"choices":[{"delta":{"content":"b"}}]}\n\n');
       ok.chunk({
@@ -35,7 +46,8 @@ const promtool = realTool('promtool', 'apt-get install prometheus');
       expect(text).toContain(
         'dynamo_frontend_input_sequence_tokens_bucket{model="llama",service="gateway",le="130000"} 1\n',
       );
-      expect(text.match(/^# TYPE dynamo_frontend_/gm)).toHaveLength(11);
+      // Spec 8's eleven families and 11.1's fourteen.
+      expect(text.match(/^# TYPE dynamo_frontend_/gm)).toHaveLength(25);
 
       const check = spawnSync(promtool!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(check.stdout + check.stderr).toBe('');

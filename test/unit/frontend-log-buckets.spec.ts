@@ -13,6 +13,10 @@ const TABLE = {
   interTokenLatency: [
     0, 0.0019, 0.0035, 0.0067, 0.013, 0.024, 0.045, 0.084, 0.16, 0.3, 0.56, 1.1, 2,
   ],
+  // Spec 11.1: log_buckets(0.001, 10, 14).
+  embeddingLatency: [
+    0, 0.002, 0.0041, 0.0084, 0.017, 0.035, 0.07, 0.14, 0.29, 0.59, 1.2, 2.4, 4.9, 10,
+  ],
 };
 
 describe('logBuckets (Dynamo generate_log_buckets)', () => {
@@ -22,7 +26,8 @@ describe('logBuckets (Dynamo generate_log_buckets)', () => {
     ['output_sequence_tokens', 50, 32000, 10, TABLE.outputSequence],
     ['time_to_first_token_seconds', 0.001, 480, 18, TABLE.timeToFirstToken],
     ['inter_token_latency_seconds', 0.001, 2, 13, TABLE.interTokenLatency],
-  ])('reproduces the %s buckets of spec 8 exactly', (_, min, max, count, expected) => {
+    ['embedding_latency_seconds', 0.001, 10, 14, TABLE.embeddingLatency],
+  ])('reproduces the %s buckets of spec 8 and 11.1 exactly', (_, min, max, count, expected) => {
     const buckets = logBuckets(min, max, count);
     // toEqual would accept 0.0021999999999999997 for 0.0022 only if equal: it is not, so exact.
     expect(buckets).toEqual(expected);
@@ -83,7 +88,7 @@ describe("frontend buckets from Dynamo's environment variables", () => {
     return { buckets: metrics.buckets, warnings: logger.warn.mock.calls.map(([m]) => m) };
   };
 
-  it("uses spec 8's table without any variable", () => {
+  it("uses spec 8's and 11.1's table without any variable", () => {
     const { buckets, warnings } = resolve({});
     expect(buckets).toEqual(TABLE);
     expect(warnings).toEqual([]);
@@ -169,6 +174,7 @@ describe("frontend buckets from Dynamo's environment variables", () => {
       'DYN_METRICS_OUTPUT_SEQUENCE',
       'DYN_METRICS_TTFT',
       'DYN_METRICS_ITL',
+      'DYN_METRICS_EMBEDDING_LATENCY',
     ]);
   });
 });

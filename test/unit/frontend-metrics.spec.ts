@@ -55,6 +55,9 @@ describe('FrontendMetrics and its request handle', () => {
 
     expect(await drt.prometheusExpfmt()).toBe(
       lines(
+        '# HELP dynamo_frontend_active_requests Number of requests currently being handled by the frontend, from HTTP handler entry to response completion',
+        '# TYPE dynamo_frontend_active_requests gauge',
+        'dynamo_frontend_active_requests{model="llama-3"} 0',
         '# HELP dynamo_frontend_cached_tokens Number of cached tokens (prefix cache hits) per request',
         '# TYPE dynamo_frontend_cached_tokens histogram',
         'dynamo_frontend_cached_tokens_bucket{model="llama-3",le="10"} 1',
@@ -102,9 +105,15 @@ describe('FrontendMetrics and its request handle', () => {
         'dynamo_frontend_request_duration_seconds_bucket{model="llama-3",le="+Inf"} 1',
         'dynamo_frontend_request_duration_seconds_sum{model="llama-3"} 0.6',
         'dynamo_frontend_request_duration_seconds_count{model="llama-3"} 1',
+        '# HELP dynamo_frontend_requests_started_total Total number of LLM requests accepted by the frontend handler',
+        '# TYPE dynamo_frontend_requests_started_total counter',
+        'dynamo_frontend_requests_started_total{endpoint="chat_completions",model="llama-3",request_type="stream"} 1',
         '# HELP dynamo_frontend_requests_total Total number of LLM requests processed',
         '# TYPE dynamo_frontend_requests_total counter',
         'dynamo_frontend_requests_total{endpoint="chat_completions",error_type="",model="llama-3",request_type="stream",status="success"} 1',
+        '# HELP dynamo_frontend_stage_requests Number of requests currently in the given pipeline stage',
+        '# TYPE dynamo_frontend_stage_requests gauge',
+        'dynamo_frontend_stage_requests{phase="",stage="preprocess"} 0',
         '# HELP dynamo_frontend_time_to_first_token_seconds Time to first token in seconds',
         '# TYPE dynamo_frontend_time_to_first_token_seconds histogram',
         'dynamo_frontend_time_to_first_token_seconds_bucket{model="llama-3",le="0.1"} 0',
@@ -266,7 +275,7 @@ describe('FrontendMetrics and its request handle', () => {
       'Invalid frontend maxModels 0: expected a positive integer or Infinity',
     );
     expect(() => frontend({ models: 'llama' as never })).toThrow(
-      'Invalid frontend models "llama": expected an array of model names (strings)',
+      'Invalid frontend models "llama": expected an array of model names or { name, ... } objects',
     );
   });
 });

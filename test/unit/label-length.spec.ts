@@ -128,7 +128,11 @@ describe('the longest label value a vec takes (maxLabelValueLength)', () => {
     expect(metrics.modelLabel('p'.repeat(257))).toBe('__overflow__');
     expect(metrics.modelLabel('p'.repeat(256))).toBe('p'.repeat(256));
     const text = await drt.prometheusExpfmt();
-    expect(text.split('\n').filter((line) => /_total\{/.test(line))).toEqual([
+    expect(
+      text
+        .split('\n')
+        .filter((line) => /^dynamo_(frontend_requests|metrics_series\w*)_total\{/.test(line)),
+    ).toEqual([
       'dynamo_frontend_requests_total{endpoint="chat_completions",error_type="",model="__overflow__",request_type="unary",status="success"} 3',
       'dynamo_metrics_series_overflow_total{metric="dynamo_frontend_requests_total"} 3',
     ]);
@@ -163,7 +167,9 @@ describe('the longest label value a vec takes (maxLabelValueLength)', () => {
     expect(
       text
         .split('\n')
-        .filter((line) => /^dynamo_(component_errors|frontend_requests|metrics_series)/.test(line)),
+        .filter((line) =>
+          /^dynamo_(component_errors|frontend_requests_total|metrics_series)/.test(line),
+        ),
     ).toEqual([
       'dynamo_component_errors_total{dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",error_type="__overflow__"} 1',
       'dynamo_component_errors_total{dynamo_component="comp",dynamo_endpoint="ep",dynamo_namespace="ns",error_type="deserialization"} 0',

@@ -15,7 +15,7 @@ function frontend(maxModels?: number, models?: string[]) {
 
 /** The `requests_total` and overflow-counter lines of a scrape. */
 const counted = (text: string) =>
-  text.split('\n').filter((line) => /^dynamo_(frontend_requests|metrics_series)/.test(line));
+  text.split('\n').filter((line) => /^dynamo_(frontend_requests_total|metrics_series)/.test(line));
 
 describe('the reserved label value __overflow__ on a vec', () => {
   it('sends a label set with a value __overflow__ to the overflow series, counted, warned once', async () => {

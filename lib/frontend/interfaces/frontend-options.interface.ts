@@ -1,11 +1,14 @@
 import type { MetricsLogger } from '../../core/interfaces/exposition.interface';
-import type { FRONTEND_ERROR_TYPES } from '../frontend.constants';
+import type { FRONTEND_ERROR_TYPES, FRONTEND_PHASES } from '../frontend.constants';
 
 /** Dynamo's `error_type` values of a failed frontend request. */
 export type FrontendErrorType = (typeof FRONTEND_ERROR_TYPES)[number];
 
 /** `request_type`: a streamed response (SSE, NDJSON, any stream of chunks) or one answer. */
 export type FrontendRequestType = 'stream' | 'unary';
+
+/** The `phase` of the `route` and `dispatch` stages (`stage_requests`). */
+export type FrontendPhase = (typeof FRONTEND_PHASES)[number];
 
 /** Dynamo's `endpoint` values; any other name is allowed. */
 export type FrontendEndpoint =
@@ -27,6 +30,27 @@ export interface FrontendBuckets {
   outputSequence?: readonly number[];
   timeToFirstToken?: readonly number[];
   interTokenLatency?: readonly number[];
+  /** `embedding_latency_seconds` (requests with `endpoint: 'embeddings'`). */
+  embeddingLatency?: readonly number[];
+}
+
+/**
+ * A served model with its worker's configuration, each number published as a
+ * `dynamo_frontend_model_*{model}` gauge (omitted ones are not published).
+ */
+export interface FrontendModel {
+  /** The model name (the `model` label is its lower-cased form). */
+  name: string;
+  /** `model_context_length`: maximum context length in tokens. */
+  contextLength?: number;
+  /** `model_kv_cache_block_size`: KV cache block size in tokens. */
+  kvCacheBlockSize?: number;
+  /** `model_total_kv_blocks`: KV cache blocks available. */
+  totalKvBlocks?: number;
+  /** `model_max_num_seqs`: maximum number of sequences. */
+  maxNumSeqs?: number;
+  /** `model_max_num_batched_tokens`: maximum number of batched tokens. */
+  maxNumBatchedTokens?: number;
 }
 
 /** Options of the frontend metrics: the module's `frontend` option, or `new FrontendMetrics()`. */
@@ -35,9 +59,10 @@ export interface FrontendMetricsOptions {
    * The models the app serves. A request for another model gets the `model` label
    * `unknown_model` (Dynamo's rule), and counts as `not_found` if it fails. Without a list, the
    * first `maxModels` distinct names are kept and later ones get `__overflow__`.
-   * `FrontendMetrics.declareModels()` changes the list at run time.
+   * `FrontendMetrics.declareModels()` changes the list at run time. An entry is a name, or a
+   * `FrontendModel` that also publishes its worker's configuration gauges.
    */
-  models?: readonly string[];
+  models?: readonly (string | FrontendModel)[];
   /** Without a model list: distinct `model` label values kept. Default `100`. */
   maxModels?: number;
   /** Bucket overrides; default Dynamo's, or its `DYN_METRICS_<NAME>_{MIN,MAX,COUNT}` variables. */

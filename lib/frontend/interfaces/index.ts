@@ -6,5 +6,7 @@ export type {
   FrontendHttpRequest,
   FrontendMetricsEnvironment,
   FrontendMetricsOptions,
+  FrontendModel,
+  FrontendPhase,
   FrontendRequestType,
 } from './frontend-options.interface';
