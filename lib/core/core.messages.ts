@@ -215,6 +215,9 @@ export const invalidPrefixMessage = (prefix: unknown) =>
   `Invalid metric name prefix ${describe(prefix)}: it must match [a-zA-Z_:][a-zA-Z0-9_:]* ` +
   `(e.g. 'dynamo_frontend_')`;
 
+export const invalidPrefixNamespaceMessage = (namespace: unknown) =>
+  `Invalid dynamo_namespace value ${describe(namespace)} for prefixed metrics: expected a non-empty string`;
+
 export const invalidLogBucketsMessage = (min: unknown, max: unknown, count: unknown) =>
   `Invalid log buckets (min ${describe(min)}, max ${describe(max)}, count ${describe(count)}): ` +
   `min and max must be finite with 0 < min < max, and count an integer from 1 to 512`;

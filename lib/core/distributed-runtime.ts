@@ -13,6 +13,7 @@ import {
   externalDuplicateAtScrapeMessage,
   externalInvalidMessage,
   invalidPrefixMessage,
+  invalidPrefixNamespaceMessage,
   readFailedMessage,
   readTimedOutMessage,
 } from './core.messages';
@@ -70,16 +71,21 @@ export class DistributedRuntime extends RegistryLevel {
   /**
    * Runtime-level metrics named `prefix` + the sanitized name (not `dynamo_component_` + name),
    * with no auto labels, in this runtime's scrape: e.g. `drt.prefixed('dynamo_frontend_')` for
-   * Dynamo's frontend metrics. Created once per prefix and cached.
+   * Dynamo's frontend metrics. With `namespace`, every series also carries `dynamo_namespace`
+   * with that value. Created once per prefix and namespace, and cached.
    */
-  prefixed(prefix: string): PrefixedRegistry {
-    let registry = this.prefixedRegistries.get(prefix);
+  prefixed(prefix: string, namespace?: string): PrefixedRegistry {
+    const key = namespace === undefined ? prefix : `${prefix}\0${namespace}`;
+    let registry = this.prefixedRegistries.get(key);
     if (!registry) {
       if (typeof prefix !== 'string' || !isValidMetricName(prefix)) {
         throw new Error(invalidPrefixMessage(prefix));
       }
-      registry = new PrefixedRegistry(this.state, prefix);
-      this.prefixedRegistries.set(prefix, registry);
+      if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '')) {
+        throw new Error(invalidPrefixNamespaceMessage(namespace));
+      }
+      registry = new PrefixedRegistry(this.state, prefix, namespace);
+      this.prefixedRegistries.set(key, registry);
       this.children.push(registry);
     }
     return registry;

@@ -1,3 +1,4 @@
+import { NAMESPACE_LABEL } from './core.constants';
 import { sanitizeMetricName } from './naming';
 import { RegistryLevel } from './registry-level';
 import type { RuntimeState } from './runtime-state';
@@ -5,7 +6,8 @@ import type { RuntimeState } from './runtime-state';
 /**
  * Runtime-level metrics under a prefix of their own instead of `dynamo_component_`, like
  * Dynamo's HTTP frontend (`dynamo_frontend_*`): no auto labels (only the runtime's `worker_id`
- * and const labels), part of the runtime's scrape. Get one with `drt.prefixed(prefix)`.
+ * and const labels, and `dynamo_namespace` when it was given one), part of the runtime's scrape.
+ * Get one with `drt.prefixed(prefix)` or `drt.prefixed(prefix, namespace)`.
  */
 export class PrefixedRegistry extends RegistryLevel {
   /** @internal */
@@ -13,13 +15,17 @@ export class PrefixedRegistry extends RegistryLevel {
     state: RuntimeState,
     /** Written before every name created here, e.g. `dynamo_frontend_`. */
     readonly prefix: string,
+    /** The `dynamo_namespace` value on every series created here, if any. */
+    readonly namespace?: string,
   ) {
-    super(state, []);
+    super(state, namespace === undefined ? [] : [[NAMESPACE_LABEL, namespace]]);
   }
 
   /** @internal */
   get description(): string {
-    return `the runtime's "${this.prefix}" metrics`;
+    return this.namespace === undefined
+      ? `the runtime's "${this.prefix}" metrics`
+      : `the runtime's "${this.prefix}" metrics of namespace "${this.namespace}"`;
   }
 
   /** @internal */

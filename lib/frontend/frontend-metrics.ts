@@ -9,6 +9,7 @@ import { DEFAULT_MAX_MODELS, UNKNOWN_MODEL } from './frontend.constants';
 import {
   invalidEndpointMessage,
   invalidMaxModelsMessage,
+  invalidNamespaceLabelMessage,
   invalidModelEntryMessage,
   invalidModelsMessage,
   duplicateModelConfigMessage,
@@ -64,6 +65,8 @@ export class FrontendMetrics {
   /** Labels given to model names without a model list (at most `maxModels`). */
   private modelCount = 0;
   private readonly logger: MetricsLogger;
+  /** The `dynamo_namespace` value on every series, if any (`namespaceLabel`). */
+  private readonly namespaceLabel: string | undefined;
   /** The overflow warnings already logged, by kind. */
   private readonly reported = new Set<'limit' | 'length' | 'reserved'>();
 
@@ -79,6 +82,11 @@ export class FrontendMetrics {
     // Every name kept is a series of each model family: the vecs' cap bounds them too.
     this.maxModels = Math.min(maxModels, runtime.maxSeriesPerMetric);
     this.maxNameLength = runtime.maxLabelValueLength;
+    const { namespaceLabel = false } = options;
+    if (namespaceLabel !== false && (typeof namespaceLabel !== 'string' || namespaceLabel === '')) {
+      throw new Error(invalidNamespaceLabelMessage(namespaceLabel));
+    }
+    this.namespaceLabel = namespaceLabel === false ? undefined : namespaceLabel;
     this.logger = environment.logger ?? console;
     this.declareModels(options.models);
   }
@@ -196,7 +204,7 @@ export class FrontendMetrics {
   private get families(): FrontendFamilies {
     if (this.familiesOnce === undefined) {
       const families = new FrontendFamilies(
-        this.runtime.prefixed(FRONTEND_METRIC_PREFIX),
+        this.runtime.prefixed(FRONTEND_METRIC_PREFIX, this.namespaceLabel),
         this.buckets,
       );
       this.familiesOnce = families;

@@ -1,5 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { DistributedRuntime } from '../core/distributed-runtime';
+import { DEFAULT_NAMESPACE } from '../dynamo-metrics.constants';
 import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from '../interfaces';
 import { FrontendMetadataAccessor } from './frontend-metadata.accessor';
@@ -11,9 +12,19 @@ export const frontendMetricsProvider: Provider = {
   provide: FrontendMetrics,
   useFactory: (runtime: DistributedRuntime, options: DynamoMetricsModuleOptions) => {
     const logger = new Logger('DynamoMetrics');
-    return new FrontendMetrics(runtime, options.frontend ?? {}, {
-      logger: options.logger ?? { warn: (message) => logger.warn(message) },
-    });
+    const frontend = options.frontend ?? {};
+    // `true`: the module's namespace, as its `dynamo_component_*` series write it.
+    const namespaceLabel =
+      frontend.namespaceLabel === true
+        ? runtime.namespace(options.namespace ?? DEFAULT_NAMESPACE).path
+        : frontend.namespaceLabel;
+    return new FrontendMetrics(
+      runtime,
+      { ...frontend, namespaceLabel },
+      {
+        logger: options.logger ?? { warn: (message) => logger.warn(message) },
+      },
+    );
   },
   inject: [DistributedRuntime, MODULE_OPTIONS_TOKEN],
 };

@@ -67,6 +67,14 @@ export interface FrontendMetricsOptions {
   maxModels?: number;
   /** Bucket overrides; default Dynamo's, or its `DYN_METRICS_<NAME>_{MIN,MAX,COUNT}` variables. */
   buckets?: FrontendBuckets;
+  /**
+   * Puts `dynamo_namespace` on every `dynamo_frontend_*` series, for setups where nothing adds it
+   * at scrape time (Dynamo's Kubernetes PodMonitor relabels it from a pod label; its SLA planner
+   * keeps only series whose `dynamo_namespace` is its `DYN_NAMESPACE`). A string is the value;
+   * `true` is the Nest module's `namespace` (with `FrontendMetrics` on its own, give the string).
+   * Off by default, as in Dynamo's own output.
+   */
+  namespaceLabel?: string | boolean;
 }
 
 /** Where `FrontendMetrics` reads the bucket variables and reports problems. Default: `process.env`, `console`. */
