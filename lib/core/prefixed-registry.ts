@@ -4,8 +4,9 @@ import type { RuntimeState } from './runtime-state';
 
 /**
  * Runtime-level metrics under a prefix of their own instead of `dynamo_component_`, like
- * Dynamo's HTTP frontend (`dynamo_frontend_*`): no auto labels (only the runtime's `worker_id`
- * and const labels), part of the runtime's scrape. Get one with `drt.prefixed(prefix)`.
+ * Dynamo's HTTP frontend (`dynamo_frontend_*`): no auto labels and, as in Dynamo, no `worker_id`
+ * (only the runtime's const labels), part of the runtime's scrape. Get one with
+ * `drt.prefixed(prefix)`.
  */
 export class PrefixedRegistry extends RegistryLevel {
   /** @internal */
@@ -20,6 +21,11 @@ export class PrefixedRegistry extends RegistryLevel {
   /** @internal */
   get description(): string {
     return `the runtime's "${this.prefix}" metrics`;
+  }
+
+  /** @internal */
+  protected override get runtimeLabels(): readonly (readonly [string, string])[] {
+    return this.state.constLabels;
   }
 
   /** @internal */
