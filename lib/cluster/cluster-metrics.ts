@@ -47,8 +47,9 @@ const UPTIME = COMPONENT_METRIC_PREFIX + UPTIME_METRIC;
  * On a `cluster` primary: one scrape of every worker's runtime, merged by prom-client's cluster
  * aggregation (`AggregatorRegistry.aggregate`): counters and histograms summed per label set,
  * gauges summed too except `dynamo_component_uptime_seconds` (the oldest worker's), metrics of
- * included prom-client registries by their own `aggregator`. With `workerId` set per worker,
- * every series keeps its worker's. A live worker that does not answer within `workerTimeoutMs`
+ * included prom-client registries by their own `aggregator`. Each worker process has its own
+ * `worker_id` by default, so its `dynamo_component_*` series stay its own; what carries none
+ * (the frontend's, or all with `workerId: false`) is merged. A live worker that does not answer within `workerTimeoutMs`
  * or fails counts with its last answer (logged once); one that has exited, or whose channel is
  * closed, is left out; the scrape goes on with the others.
  */
@@ -158,7 +159,7 @@ export class ClusterMetrics {
         if (typeof message.text === 'string') done(message as ScrapeResponse);
         else done(undefined, message.error ?? 'it sent no metrics');
       };
-      // Gone for good: its series leave the sums (with workerId, they simply end).
+      // Gone for good: its series end (those without worker_id leave the sums).
       const onGone = () => done(undefined);
       const timer = setTimeout(
         () => done(undefined, `it did not answer within ${this.timeoutMs} ms`),

@@ -8,7 +8,7 @@ export const FRONTEND_METRIC_PREFIX = 'dynamo_frontend_';
 export const NAMESPACE_LABEL = 'dynamo_namespace';
 export const COMPONENT_LABEL = 'dynamo_component';
 export const ENDPOINT_LABEL = 'dynamo_endpoint';
-/** Opt-in instance label (Dynamo adds it everywhere since 2026). */
+/** The instance label on every series of the hierarchy (by default the process's id), as Dynamo's. */
 export const WORKER_ID_LABEL = 'worker_id';
 
 export const AUTO_LABELS: readonly string[] = Object.freeze([

@@ -123,7 +123,8 @@ export const runtimeLabelReservedMessage = (name: string) =>
   `Runtime const label '${name}' is reserved (Dynamo's auto labels, worker_id and le are): choose another name`;
 
 export const invalidWorkerIdMessage = (value: unknown) =>
-  `Invalid workerId ${describe(value)}: use a non-empty string, a non-negative integer or a bigint`;
+  `Invalid workerId ${describe(value)}: use a non-empty string, a non-negative integer or bigint ` +
+  `(written in hex), false to leave worker_id out, or nothing for the process's id`;
 
 export const invalidMaxSeriesPerMetricMessage = (value: unknown) =>
   `Invalid maxSeriesPerMetric ${describe(value)}: use a positive integer, or Infinity for no limit`;

@@ -106,6 +106,14 @@ export class DistributedRuntime extends RegistryLevel {
     return this.state.maxLabelValueLength;
   }
 
+  /**
+   * The `worker_id` on this runtime's hierarchy series: by default the process's id
+   * (`defaultWorkerId()`), `undefined` with `workerId: false`.
+   */
+  get workerId(): string | undefined {
+    return this.state.workerId;
+  }
+
   /** Seconds since this runtime was created. */
   uptimeSeconds(): number {
     return (performance.now() - this.startedAt) / 1000;

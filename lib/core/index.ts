@@ -55,6 +55,7 @@ export {
   WorkHandlerMetrics,
   type WorkHandlerMetricsOptions,
 } from './work-handler-metrics';
+export { defaultWorkerId } from './worker-id';
 
 // Dynamo's LLM frontend metrics (`dynamo_frontend_*`): framework-free, so usable from this entry
 // too. `@DynamoFrontend()` is in the Nest integration.

@@ -5,9 +5,9 @@ import type { RuntimeState } from './runtime-state';
 
 /**
  * Runtime-level metrics under a prefix of their own instead of `dynamo_component_`, like
- * Dynamo's HTTP frontend (`dynamo_frontend_*`): no auto labels (only the runtime's `worker_id`
- * and const labels, and `dynamo_namespace` when it was given one), part of the runtime's scrape.
- * Get one with `drt.prefixed(prefix)` or `drt.prefixed(prefix, namespace)`.
+ * Dynamo's HTTP frontend (`dynamo_frontend_*`): no auto labels and, as in Dynamo, no `worker_id`
+ * (only the runtime's const labels, and `dynamo_namespace` when it was given one), part of the
+ * runtime's scrape. Get one with `drt.prefixed(prefix)` or `drt.prefixed(prefix, namespace)`.
  */
 export class PrefixedRegistry extends RegistryLevel {
   /** @internal */
@@ -26,6 +26,11 @@ export class PrefixedRegistry extends RegistryLevel {
     return this.namespace === undefined
       ? `the runtime's "${this.prefix}" metrics`
       : `the runtime's "${this.prefix}" metrics of namespace "${this.namespace}"`;
+  }
+
+  /** @internal */
+  protected override get runtimeLabels(): readonly (readonly [string, string])[] {
+    return this.state.constLabels;
   }
 
   /** @internal */

@@ -278,6 +278,11 @@ export abstract class RegistryLevel implements MetricsRegistry {
     return this.registerNamed(this.metricName(rawName), kind, vec, help, labelNames, opts);
   }
 
+  /** The runtime's pairs on every series created here: `worker_id` (unless off) and const labels. @internal */
+  protected get runtimeLabels(): readonly (readonly [string, string])[] {
+    return this.state.hierarchyLabels;
+  }
+
   /** The full name of a metric created here as `name`: `dynamo_component_` + the sanitized name. @internal */
   protected metricName(name: string): string {
     return fullMetricName(name);
@@ -318,7 +323,7 @@ export abstract class RegistryLevel implements MetricsRegistry {
     }
     this.state.checkFamily(name, shape, this.description);
 
-    const fixed = [...this.state.globalLabels, ...this.autoLabels, ...shape.constLabels];
+    const fixed = [...this.runtimeLabels, ...this.autoLabels, ...shape.constLabels];
     const layout = new LabelLayout(fixed, shape.labelNames);
     const create = seriesFactory(name, kind, shape);
     const metric = vec ? this.vec(name, shape, layout, create) : create(layout.build([]));

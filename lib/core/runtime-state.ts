@@ -17,7 +17,6 @@ import {
   invalidLabelValueMessage,
   invalidMaxLabelValueLengthMessage,
   invalidMaxSeriesPerMetricMessage,
-  invalidWorkerIdMessage,
   namespacePathConflictMessage,
   runtimeLabelReservedMessage,
   sampleNameConflictMessage,
@@ -31,6 +30,7 @@ import { assertValidLabelName } from './naming';
 import { describeShape, isLimit, metricType, sameFamily, type MetricShape } from './metric-shape';
 import type { PromClientRegistry } from './prom-client-bridge';
 import { sampleNames, toMetricType } from './sample-names';
+import { resolveWorkerId } from './worker-id';
 
 /** Distinct warnings remembered before the memory is cleared (and they may be logged again). */
 const WARNINGS_REMEMBERED = 1000;
@@ -41,8 +41,12 @@ export class RuntimeState {
   readonly families = new Map<string, { shape: MetricShape; where: string }>();
   /** prom-client registries merged into the root scrape. */
   readonly registries: { registry: PromClientRegistry; source: string }[] = [];
-  /** Pairs added to every series (`worker_id` when enabled, then the runtime's const labels). */
-  readonly globalLabels: readonly (readonly [string, string])[];
+  /** The runtime's `worker_id`; `undefined` with `workerId: false`. */
+  readonly workerId: string | undefined;
+  /** Pairs on every series of the hierarchy: `worker_id` (unless off), then the const labels. */
+  readonly hierarchyLabels: readonly (readonly [string, string])[];
+  /** The runtime's const labels alone: on prefixed registries' series, which carry no `worker_id`. */
+  readonly constLabels: readonly (readonly [string, string])[];
   readonly reservedLabels: readonly string[];
   /** Shared by every scrape of this runtime; each render is one synchronous step. */
   readonly writer = new ByteWriter();
@@ -88,8 +92,9 @@ export class RuntimeState {
     if (!validTimeout) throw new Error(invalidCollectTimeoutMessage(collectTimeoutMs));
     this.guard = new CollectGuard(collectTimeoutMs);
 
-    const id = workerId === undefined ? undefined : formatWorkerId(workerId);
-    const global: (readonly [string, string])[] = id === undefined ? [] : [[WORKER_ID_LABEL, id]];
+    const id = resolveWorkerId(workerId);
+    this.workerId = id;
+    const worker: (readonly [string, string])[] = id === undefined ? [] : [[WORKER_ID_LABEL, id]];
     const reserved = [...autoLabels, WORKER_ID_LABEL, 'le'];
     const pairs = Array.isArray(constLabels) ? constLabels : Object.entries(constLabels);
     const own: [string, string][] = [];
@@ -103,7 +108,8 @@ export class RuntimeState {
       own.push([label, value]);
     }
     own.sort((a, b) => compareUtf8(a[0], b[0]));
-    this.globalLabels = [...global, ...own];
+    this.constLabels = own;
+    this.hierarchyLabels = [...worker, ...own];
     this.reservedLabels = [
       ...autoLabels,
       ...(id === undefined ? [] : [WORKER_ID_LABEL]),
@@ -214,12 +220,4 @@ export class RuntimeState {
     }
     return samples;
   }
-}
-
-function formatWorkerId(value: string | number | bigint): string {
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
-    return value.toString(16);
-  if (typeof value === 'bigint' && value >= 0n) return value.toString(16);
-  throw new Error(invalidWorkerIdMessage(value));
 }

@@ -65,8 +65,12 @@ export interface DynamoMetricsModuleOptions {
    * `@willsoto/nestjs-prometheus` and most libraries use. `[]` merges none.
    */
   includeRegistries?: PromClientRegistry[];
-  /** Adds `worker_id` to every series (numbers in hex). Off by default. */
-  workerId?: string | number | bigint;
+  /**
+   * The `worker_id` on every `dynamo_component_*` series (not on `dynamo_frontend_*` ones, as in
+   * Dynamo): by default the process's id (`defaultWorkerId()`); numbers and bigints in hex,
+   * strings as given; `false` leaves it out.
+   */
+  workerId?: string | number | bigint | false;
   /**
    * In a Node `cluster` worker, answers the primary's `ClusterMetrics` scrapes with this app's
    * scrape. Default `true` (it only applies in cluster workers).

@@ -25,6 +25,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`
   var snapshots = [];
   // The families of the newest scrape: { name, type, help, unit, series: [{ key, labels }] }.
   var families = [];
+  // The runtime's worker_id (the one value on every dynamo_component_* series): no chip shows it.
+  var runtimeWorkerId;
   // Rows whose chart is open, by row key.
   var expanded = new Set();
   // Per element: its keyed children (see keyed()) and the parts it updates.
@@ -426,8 +428,19 @@ export const STATUS_PAGE_SCRIPT = String.raw`
 
   function ownLabels(labels, hidden) {
     return Object.keys(labels).filter(function (k) {
+      if (k === 'worker_id' && labels[k] === runtimeWorkerId) return false;
       return AUTO_LABELS.indexOf(k) < 0 && (!hidden || hidden.indexOf(k) < 0);
     }).sort();
+  }
+
+  // The worker_id every dynamo_component_* series carries, if they all carry the same one.
+  function workerIdOf(list) {
+    var ids = new Set();
+    list.forEach(function (family) {
+      if (family.name.indexOf(C) !== 0) return;
+      family.series.forEach(function (s) { ids.add(s.labels.worker_id); });
+    });
+    return ids.size === 1 ? ids.values().next().value : undefined;
   }
 
   // Labels every series of an endpoint has with one value (its const labels, e.g. model): shown
@@ -979,6 +992,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       .then(function (text) {
         var scrape = parse(text);
         families = scrape.families;
+        runtimeWorkerId = workerIdOf(families);
         snapshots.push({ t: Date.now(), values: scrape.values });
         if (snapshots.length > KEEP) snapshots.shift();
         render();

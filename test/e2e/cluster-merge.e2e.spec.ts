@@ -25,7 +25,7 @@ describe("merging cluster workers' scrapes", () => {
 
   it('sums counters, histograms and gauges of equal series, keeps the largest uptime', async () => {
     const worker = (requests: number, inflight: number) => {
-      const drt = new DistributedRuntime({ logger: { warn: () => {} } });
+      const drt = new DistributedRuntime({ workerId: false, logger: { warn: () => {} } });
       const endpoint = drt.namespace('dynamo').component('backend').endpoint('generate');
       endpoint.createIntCounter('requests_total', 'Requests').incBy(requests);
       endpoint.createIntGauge('inflight_requests', 'Inflight').set(inflight);
@@ -70,5 +70,40 @@ describe("merging cluster workers' scrapes", () => {
         version: '1',
       }),
     ).toBe(1);
+  });
+
+  it("keeps each worker's component series under its worker_id and sums the frontend's", async () => {
+    const worker = (workerId: string, requests: number) => {
+      const drt = new DistributedRuntime({ workerId, logger: { warn: () => {} } });
+      drt
+        .namespace('dynamo')
+        .component('backend')
+        .endpoint('generate')
+        .createIntCounter('requests_total', 'Requests')
+        .incBy(requests);
+      drt
+        .prefixed('dynamo_frontend_')
+        .createIntCounterVec('requests_total', 'Requests', ['model'])
+        .withLabelValues('m')
+        .incBy(requests);
+      return drt.prometheusExpfmt();
+    };
+    const { text, warnings } = await merge([await worker('a1', 3), await worker('b2', 4)]);
+    expect(warnings).toEqual([]);
+    const at = { dynamo_endpoint: 'generate' };
+    expect(sampleValue(text, 'dynamo_component_requests_total', { ...at, worker_id: 'a1' })).toBe(
+      3,
+    );
+    expect(sampleValue(text, 'dynamo_component_requests_total', { ...at, worker_id: 'b2' })).toBe(
+      4,
+    );
+    expect(
+      sampleValue(text, 'dynamo_component_uptime_seconds', { worker_id: 'a1' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sampleValue(text, 'dynamo_component_uptime_seconds', { worker_id: 'b2' }),
+    ).toBeGreaterThan(0);
+    // The frontend as one: Dynamo's frontend series carry no worker_id.
+    expect(text).toContain('dynamo_frontend_requests_total{model="m"} 7\n');
   });
 });

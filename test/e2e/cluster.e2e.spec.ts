@@ -17,13 +17,16 @@ interface Cluster {
   appPort: number;
   /** pid by worker id */
   workers: Map<number, number>;
+  /** The worker_id of each worker's series, by worker id, as the workers answer (none when off). */
+  workerIds: Map<number, string>;
   log: () => string;
 }
 
-async function startCluster(withWorkerId: boolean): Promise<Cluster> {
+/** `workerId`: the workers' `workerId` option, `false` or their default (each its process's id). */
+async function startCluster(workerId: 'default' | false): Promise<Cluster> {
   const appPort = await freePort();
   const primary = spawn(process.execPath, [join(fixtures, 'cluster-primary.mjs')], {
-    env: { ...process.env, APP_PORT: String(appPort), WITH_WORKER_ID: withWorkerId ? '1' : '0' },
+    env: { ...process.env, APP_PORT: String(appPort), WORKER_ID: workerId || 'off' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let log = '';
@@ -40,7 +43,7 @@ async function startCluster(withWorkerId: boolean): Promise<Cluster> {
       resolve(line.slice('METRICS='.length));
     });
   });
-  return { primary, metricsUrl, appPort, workers, log: () => log };
+  return { primary, metricsUrl, appPort, workers, workerIds: new Map(), log: () => log };
 }
 
 async function stopCluster(cluster: Cluster): Promise<void> {
@@ -51,7 +54,7 @@ async function stopCluster(cluster: Cluster): Promise<void> {
 }
 
 /** One request on a new connection (the cluster spreads connections over the workers). */
-function get(port: number, path: string): Promise<{ worker: number }> {
+function get(port: number, path: string): Promise<{ worker: number; workerId: string | null }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let body = '';
@@ -71,8 +74,9 @@ async function scrape(cluster: Cluster): Promise<{ status: number; text: string 
 /** Sends `count` requests to `/work`, adding what each worker served to `served`. */
 async function work(cluster: Cluster, count: number, served: Map<number, number>): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const { worker } = await get(cluster.appPort, '/work');
+    const { worker, workerId } = await get(cluster.appPort, '/work');
     served.set(worker, (served.get(worker) ?? 0) + 1);
+    if (workerId !== null) cluster.workerIds.set(worker, workerId);
   }
 }
 
@@ -84,7 +88,7 @@ const endpoint = (name: string) => ({
 const lines = (text: string, metric: string) =>
   text.split('\n').filter((line) => line.startsWith(metric + '{'));
 
-describe('a 2-worker cluster without worker_id: one scrape on the primary', () => {
+describe('a 2-worker cluster with workerId: false: one scrape on the primary', () => {
   let cluster: Cluster;
   /** Requests to /work each worker served, over the whole suite. */
   const served = new Map<number, number>();
@@ -159,30 +163,54 @@ describe('a 2-worker cluster without worker_id: one scrape on the primary', () =
   });
 });
 
-describe('a 2-worker cluster with worker_id: one scrape on the primary', () => {
+describe('a 2-worker cluster by default: one scrape on the primary, each worker under its own id', () => {
   let cluster: Cluster;
   const served = new Map<number, number>();
   beforeAll(async () => {
-    cluster = await startCluster(true);
+    cluster = await startCluster('default');
   }, 40_000);
   afterAll(() => stopCluster(cluster));
-  const of = (worker: number) => ({ ...endpoint('work'), worker_id: worker.toString(16) });
+  const idOf = (worker: number) => cluster.workerIds.get(worker)!;
+  const of = (worker: number) => ({ ...endpoint('work'), worker_id: idOf(worker) });
 
   it("keeps every worker's series apart, each with exactly what that worker served", async () => {
     await work(cluster, 15, served);
+    expect(served.size).toBe(2);
+    // Each worker process drew its own id.
+    const ids = [...served.keys()].map(idOf);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(new Set(ids).size).toBe(2);
     const { text } = await scrape(cluster);
     for (const [worker, count] of served) {
       expect(sampleValue(text, 'dynamo_component_requests_total', of(worker))).toBe(count);
       expect(sampleValue(text, 'dynamo_component_request_duration_seconds_count', of(worker))).toBe(
         count,
       );
+      expect(
+        sampleValue(text, 'dynamo_component_request_duration_seconds_bucket', {
+          ...of(worker),
+          le: '+Inf',
+        }),
+      ).toBe(count);
       expect(sampleValue(text, 'dynamo_component_inflight_requests', of(worker))).toBe(0);
       expect(
-        sampleValue(text, 'dynamo_component_uptime_seconds', { worker_id: worker.toString(16) }),
+        sampleValue(text, 'dynamo_component_requests_total', {
+          ...endpoint('slow'),
+          worker_id: idOf(worker),
+        }),
+      ).toBe(0);
+      expect(
+        sampleValue(text, 'dynamo_component_uptime_seconds', { worker_id: idOf(worker) }),
       ).toBeGreaterThan(0);
     }
-    expect(served.size).toBe(2);
+    // Two endpoints on each of two workers; one uptime per worker; no series without an id.
     expect(lines(text, 'dynamo_component_requests_total')).toHaveLength(4);
+    expect(lines(text, 'dynamo_component_uptime_seconds')).toHaveLength(2);
+    const series = text.split('\n').filter((line) => line.startsWith('dynamo_component_'));
+    expect(series.length).toBeGreaterThan(0);
+    for (const line of series) expect(line).toMatch(/worker_id="[0-9a-f]{16}"/);
+    const seen = new Set(series.map((line) => /worker_id="([0-9a-f]{16})"/.exec(line)![1]));
+    expect([...seen].sort()).toEqual([...ids].sort());
   });
 
   it('counts a live worker that does not answer in time with its last answer (no fake reset)', async () => {
@@ -221,7 +249,7 @@ describe('a 2-worker cluster with worker_id: one scrape on the primary', () => {
     process.kill(pid, 'SIGKILL');
     const { status, text } = await scrape(cluster);
     expect(status).toBe(200);
-    expect(text).not.toContain(`worker_id="${victim.toString(16)}"`);
+    expect(text).not.toContain(`worker_id="${idOf(victim)}"`);
     const survivor = [...cluster.workers.keys()].find((id) => id !== victim)!;
     expect(sampleValue(text, 'dynamo_component_requests_total', of(survivor))).toBe(
       served.get(survivor),

@@ -21,6 +21,7 @@ function appWith(frontend: { namespaceLabel?: string | boolean }) {
     imports: [
       DynamoMetricsModule.forRoot({
         namespace: 'prod-llm',
+        workerId: false,
         uptime: false,
         includeRegistries: [],
         frontend: { models: ['demo'], ...frontend },

@@ -113,7 +113,10 @@ class AppModule {}
           .map((s) => `${s.labels.model}/${s.labels.status}/${s.labels.error_type}`)
           .sort(),
       ).toEqual(['held/error/cancelled', 'llama "3"\\8b/success/', 'llama/error/validation']);
-      expect(text).toContain('dynamo_frontend_disconnected_clients{worker_id="7"} 1\n');
+      // workerId 7 labels the runtime's own series, never the frontend's (as in Dynamo).
+      expect(text).toContain('dynamo_frontend_disconnected_clients 1\n');
+      expect(text).toMatch(/^dynamo_component_uptime_seconds\{worker_id="7"\} /m);
+      expect(text).not.toMatch(/^dynamo_frontend_.*worker_id/m);
 
       const check = spawnSync(promtool!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(check.stdout + check.stderr).toBe('');

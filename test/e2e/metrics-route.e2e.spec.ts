@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger, Module, type INestApplication } from '@nestjs/common';
 import { Counter as PromCounter, register } from 'prom-client';
 import {
+  defaultWorkerId,
   DistributedRuntime,
   DynamoMetricsModule,
   type DynamoMetricsModuleOptions,
@@ -45,14 +46,17 @@ describe.each(ADAPTERS)('the scrape route on %s', (adapter) => {
     const scrape = await app.get('/metrics');
     expect(scrape.status).toBe(200);
     expect(scrape.type).toBe(TEXT);
+    // worker_id: the process's id, by default.
+    const id = defaultWorkerId();
+    expect(app.app.get(DistributedRuntime).workerId).toBe(id);
     expect(scrape.text).toBe(
       [
         '# HELP dynamo_component_items_added_total Items added',
         '# TYPE dynamo_component_items_added_total counter',
-        'dynamo_component_items_added_total{dynamo_component="inventory",dynamo_namespace="dynamo"} 5',
+        `dynamo_component_items_added_total{dynamo_component="inventory",dynamo_namespace="dynamo",worker_id="${id}"} 5`,
         '# HELP dynamo_component_stock_level Items in stock',
         '# TYPE dynamo_component_stock_level gauge',
-        'dynamo_component_stock_level{dynamo_namespace="dynamo"} 5',
+        `dynamo_component_stock_level{dynamo_namespace="dynamo",worker_id="${id}"} 5`,
         '',
       ].join('\n'),
     );
@@ -106,11 +110,13 @@ describe.each(ADAPTERS)('the scrape route on %s', (adapter) => {
     try {
       expect(other.app.get(DistributedRuntime)).not.toBe(runtime);
       await app.get('/items/add/4');
+      // Two runtimes of one process: the same worker_id.
+      const id = defaultWorkerId();
       expect((await other.get('/metrics')).text).toContain(
-        'dynamo_component_stock_level{dynamo_namespace="shop"} 0\n',
+        `dynamo_component_stock_level{dynamo_namespace="shop",worker_id="${id}"} 0\n`,
       );
       expect((await app.get('/metrics')).text).toContain(
-        'dynamo_component_stock_level{dynamo_namespace="shop"} 4\n',
+        `dynamo_component_stock_level{dynamo_namespace="shop",worker_id="${id}"} 4\n`,
       );
     } finally {
       await other.close();
@@ -205,7 +211,7 @@ describe('forRootAsync', () => {
       try {
         await app.get('/items/add/7');
         expect((await app.get('/metrics')).text).toContain(
-          'dynamo_component_stock_level{dynamo_namespace="from_config"} 7\n',
+          `dynamo_component_stock_level{dynamo_namespace="from_config",worker_id="${defaultWorkerId()}"} 7\n`,
         );
       } finally {
         await app.close();

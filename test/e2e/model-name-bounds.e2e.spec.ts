@@ -1,27 +1,15 @@
-import { Body, Controller, Module, Post } from '@nestjs/common';
-import { DynamoFrontend, DynamoMetricsModule } from '../../lib';
+import { Module } from '@nestjs/common';
+import { DynamoMetricsModule } from '../../lib';
+import { ChatCompletionsController } from '../fixtures/nest/chat-completions.controller';
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 
 // Model names come from clients: whatever they send, the scrape stays small, a label set that
 // renders alike is one series, and the reserved labels mean what they say.
 
-@Controller('v1')
-class ChatController {
-  @Post('chat/completions')
-  @DynamoFrontend({ endpoint: 'chat_completions' })
-  chat(@Body() _body: { model?: string }): object {
-    return {
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' } }],
-      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-    };
-  }
-}
-
 /** No model list: every model name a client sends is its own label, within the limits. */
 @Module({
-  imports: [DynamoMetricsModule.forRoot({ uptime: false, includeRegistries: [] })],
-  controllers: [ChatController],
+  imports: [DynamoMetricsModule.forRoot({ uptime: false, workerId: false, includeRegistries: [] })],
+  controllers: [ChatCompletionsController],
 })
 class OpenModelsApp {}
 
@@ -29,11 +17,12 @@ class OpenModelsApp {}
   imports: [
     DynamoMetricsModule.forRoot({
       uptime: false,
+      workerId: false,
       includeRegistries: [],
       maxLabelValueLength: 1000,
     }),
   ],
-  controllers: [ChatController],
+  controllers: [ChatCompletionsController],
 })
 class LongerLabelsApp {}
 

@@ -15,8 +15,9 @@ const golden =
   '# TYPE dynamo_component_testcounter counter\n' +
   'dynamo_component_testcounter{dynamo_component="comp345",dynamo_endpoint="ep345",dynamo_namespace="ns345"} 123.456789\n';
 
+// Dynamo's golden example leaves worker_id out.
 const scrapeGolden = (m: string) => `
-  const drt = new ${m}.DistributedRuntime({ uptime: false });
+  const drt = new ${m}.DistributedRuntime({ uptime: false, workerId: false });
   drt.namespace('ns345').component('comp345').endpoint('ep345').createCounter('testcounter', 'A test counter').incBy(123.456789);
   drt.prometheusExpfmt().then((text) => process.stdout.write(text));
 `;
@@ -60,10 +61,16 @@ describe('the package loads from CommonJS and ES modules with one copy of its st
       const same = Object.keys(cjs).filter((k) => k !== '__esModule').every((k) => esm[k] === cjs[k]);
       const drt = new esm.DistributedRuntime({ uptime: false });
       const seenFromCjs = drt instanceof cjs.DistributedRuntime && drt.namespace('a') instanceof cjs.Namespace;
-      console.log(JSON.stringify({ same, seenFromCjs, exports: Object.keys(esm).length }));
+      const oneWorkerId = drt.workerId === cjs.defaultWorkerId() && esm.defaultWorkerId() === cjs.defaultWorkerId();
+      console.log(JSON.stringify({ same, seenFromCjs, oneWorkerId, exports: Object.keys(esm).length }));
     `;
     const result = JSON.parse(node(['--input-type=module', '-e', script]));
-    expect(result).toEqual({ same: true, seenFromCjs: true, exports: expect.any(Number) });
+    expect(result).toEqual({
+      same: true,
+      seenFromCjs: true,
+      oneWorkerId: true,
+      exports: expect.any(Number),
+    });
     expect(result.exports).toBeGreaterThan(10);
   });
 
@@ -95,7 +102,7 @@ describe('the package loads from CommonJS and ES modules with one copy of its st
   it('loads in a CommonJS jest suite (the core: jest cannot load Nest 12 in CommonJS mode)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const m = require('nestjs-dynamo-metrics/core');
-    const drt = new m.DistributedRuntime({ uptime: false });
+    const drt = new m.DistributedRuntime({ uptime: false, workerId: false });
     drt
       .namespace('ns345')
       .component('comp345')
@@ -103,6 +110,14 @@ describe('the package loads from CommonJS and ES modules with one copy of its st
       .createCounter('testcounter', 'A test counter')
       .incBy(123.456789);
     expect(await drt.prometheusExpfmt()).toBe(golden);
+  });
+
+  it('gives every process a worker_id of its own', () => {
+    const ids = [1, 2].map(() =>
+      node(['-p', `require('nestjs-dynamo-metrics/core').defaultWorkerId()`]).trim(),
+    );
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(ids[0]).not.toBe(ids[1]);
   });
 
   it('type-checks for an ES module consumer and a CommonJS consumer', () => {

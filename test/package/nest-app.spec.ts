@@ -9,27 +9,30 @@ const root = join(__dirname, '..', '..');
 function startApp(
   adapter: string,
   fixture = 'nest-app.mjs',
-): Promise<{ child: ChildProcess; url: string }> {
+): Promise<{ child: ChildProcess; url: string; workerId: string }> {
   const child = spawn(process.execPath, [join(root, 'test/fixtures', fixture), adapter], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errors = '';
   child.stderr!.on('data', (chunk) => (errors += chunk));
+  let workerId = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app did not start:\n${errors}`)), 20_000);
     child.once('exit', (code) => reject(new Error(`the app exited with ${code}:\n${errors}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('WORKER_ID=')) workerId = line.slice('WORKER_ID='.length);
       if (!line.startsWith('URL=')) return;
       clearTimeout(timer);
-      resolve({ child, url: line.slice(4) });
+      resolve({ child, url: line.slice(4), workerId });
     });
   });
 }
 
 describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)', (adapter) => {
   it('serves its custom metrics on /metrics', async () => {
-    const { child, url } = await startApp(adapter);
+    const { child, url, workerId } = await startApp(adapter);
+    expect(workerId).toMatch(/^[0-9a-f]{16}$/);
     try {
       expect(await (await fetch(`${url}/orders/place`)).json()).toEqual({ ok: true });
       await fetch(`${url}/orders/place`);
@@ -38,7 +41,7 @@ describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)',
       expect(await response.text()).toBe(
         '# HELP dynamo_component_orders_placed_total Orders placed\n' +
           '# TYPE dynamo_component_orders_placed_total counter\n' +
-          'dynamo_component_orders_placed_total{dynamo_component="orders",dynamo_namespace="shop"} 2\n',
+          `dynamo_component_orders_placed_total{dynamo_component="orders",dynamo_namespace="shop",worker_id="${workerId}"} 2\n`,
       );
     } finally {
       child.kill();
@@ -46,7 +49,7 @@ describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)',
   });
 
   it("serves @willsoto/nestjs-prometheus's metrics with its own on /metrics", async () => {
-    const { child, url } = await startApp(adapter, 'willsoto-app.mjs');
+    const { child, url, workerId } = await startApp(adapter, 'willsoto-app.mjs');
     try {
       expect(await (await fetch(`${url}/orders/place`)).json()).toEqual({ ok: true });
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -56,7 +59,7 @@ describe.each(['express', 'fastify'])('a Nest 12 app on the built package (%s)',
           'orders_placed_total{channel="web"} 1\n',
       );
       expect(text).toContain(
-        'dynamo_component_requests_total{dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop"} 1\n',
+        `dynamo_component_requests_total{dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop",worker_id="${workerId}"} 1\n`,
       );
       // Its own route still works, with what prom-client holds.
       expect(await (await fetch(`${url}/willsoto-metrics`)).text()).toContain(

@@ -25,6 +25,7 @@ const CASES: readonly (readonly [string, string, string])[] = [
 function awkwardRuntime(): DistributedRuntime {
   const drt = new DistributedRuntime({
     uptime: false,
+    workerId: false,
     constLabels: { service: 'a "quoted"\\service\n' },
     maxSeriesPerMetric: CASES.length,
     maxLabelValueLength: 10_240, // the 10 KB cases

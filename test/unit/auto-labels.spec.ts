@@ -2,7 +2,12 @@ import { DistributedRuntime, type MetricsRegistry } from '../../lib/core';
 import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 function hierarchy(options: ConstructorParameters<typeof DistributedRuntime>[0] = {}) {
-  const drt = new DistributedRuntime({ uptime: false, logger: testLogger(), ...options });
+  const drt = new DistributedRuntime({
+    uptime: false,
+    workerId: false,
+    logger: testLogger(),
+    ...options,
+  });
   const ns = drt.namespace('ns');
   const comp = ns.component('comp');
   const ep = comp.endpoint('ep');

@@ -3,7 +3,8 @@ import { lines, quietRuntime, testLogger } from '../utils/runtime';
 
 describe('golden example (spec 6)', () => {
   it("matches Dynamo's integration test byte for byte", async () => {
-    const drt = new DistributedRuntime({ uptime: false });
+    // Dynamo's test leaves worker_id out.
+    const drt = new DistributedRuntime({ uptime: false, workerId: false });
     const comp = drt.namespace('ns345').component('comp345');
     comp.endpoint('ep345').createCounter('testcounter', 'A test counter').incBy(123.456789);
     comp.createGauge('testgauge', 'A test gauge').set(50000);
@@ -311,7 +312,7 @@ describe('scoped scrape', () => {
   });
 
   it('does not include the runtime-level uptime gauge', async () => {
-    const drt = new DistributedRuntime({ logger: testLogger() });
+    const drt = new DistributedRuntime({ workerId: false, logger: testLogger() });
     const ns = drt.namespace('ns');
     ns.createGauge('g', 'G').set(1);
     expect(await ns.prometheusExpfmt()).toBe(
@@ -575,7 +576,7 @@ describe('uptime gauge (spec 7.1)', () => {
 
   it("is present by default with Dynamo's name and help", async () => {
     jest.useFakeTimers();
-    const drt = new DistributedRuntime({ logger: testLogger() });
+    const drt = new DistributedRuntime({ workerId: false, logger: testLogger() });
     jest.advanceTimersByTime(2500);
     expect(await drt.prometheusExpfmt()).toBe(
       lines(
@@ -589,7 +590,7 @@ describe('uptime gauge (spec 7.1)', () => {
   });
 
   it('is positive and increases between scrapes (real clock)', async () => {
-    const drt = new DistributedRuntime({ logger: testLogger() });
+    const drt = new DistributedRuntime({ workerId: false, logger: testLogger() });
     const value = async () => {
       const match = /^dynamo_component_uptime_seconds (\S+)$/m.exec(await drt.prometheusExpfmt());
       return Number(match![1]);
@@ -604,7 +605,7 @@ describe('uptime gauge (spec 7.1)', () => {
 
   it('sits among the other families in name order', async () => {
     jest.useFakeTimers();
-    const drt = new DistributedRuntime({ logger: testLogger() });
+    const drt = new DistributedRuntime({ workerId: false, logger: testLogger() });
     jest.advanceTimersByTime(1000);
     drt.createGauge('a_first', 'A').set(1);
     drt.createGauge('z_last', 'Z').set(2);

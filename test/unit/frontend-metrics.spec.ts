@@ -472,7 +472,7 @@ describe('mapping to error_type', () => {
 });
 
 describe('drt.prefixed(): runtime-level metrics under a prefix of their own', () => {
-  it('names them prefix + sanitized name, with no auto labels but the runtime labels', async () => {
+  it('names them prefix + sanitized name, with no auto labels and no worker_id, only the const labels', async () => {
     const drt = new DistributedRuntime({
       uptime: false,
       workerId: 255,
@@ -492,14 +492,14 @@ describe('drt.prefixed(): runtime-level metrics under a prefix of their own', ()
         'dynamo_component_g{dynamo_component="backend",dynamo_namespace="dynamo",service="gw",worker_id="ff"} 1',
         '# HELP dynamo_frontend_requests_total Requests',
         '# TYPE dynamo_frontend_requests_total counter',
-        'dynamo_frontend_requests_total{model="m",service="gw",worker_id="ff"} 1',
+        'dynamo_frontend_requests_total{model="m",service="gw"} 1',
       ),
     );
     expect(await frontendLevel.prometheusExpfmt()).toBe(
       lines(
         '# HELP dynamo_frontend_requests_total Requests',
         '# TYPE dynamo_frontend_requests_total counter',
-        'dynamo_frontend_requests_total{model="m",service="gw",worker_id="ff"} 1',
+        'dynamo_frontend_requests_total{model="m",service="gw"} 1',
       ),
     );
   });

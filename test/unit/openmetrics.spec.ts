@@ -151,7 +151,7 @@ describe("prometheusExpfmt('openmetrics')", () => {
   it('writes the uptime gauge as Dynamo declares it (no unit), so get-or-create under its name works', async () => {
     jest.useFakeTimers();
     try {
-      const drt = new DistributedRuntime({ logger: testLogger() });
+      const drt = new DistributedRuntime({ workerId: false, logger: testLogger() });
       jest.advanceTimersByTime(500);
       expect(await drt.prometheusExpfmt('openmetrics')).toBe(
         lines(

@@ -314,6 +314,7 @@ describe('a scrape never fails', () => {
   it('after rejected registrations, failing callbacks and a throwing logger', async () => {
     const drt = new DistributedRuntime({
       uptime: false,
+      workerId: false,
       logger: {
         warn() {
           throw new Error('logger is broken');

@@ -6,12 +6,12 @@ export function testLogger(): { warn: jest.Mock<void, [string]> } {
 }
 
 /**
- * A runtime without the uptime gauge (so scrapes are exact) and with a jest logger, so nothing
- * reaches the console.
+ * A runtime without the uptime gauge and without `worker_id` (so scrapes are exact and the same
+ * in every process) and with a jest logger, so nothing reaches the console.
  */
 export function quietRuntime(options: DistributedRuntimeOptions = {}) {
   const logger = testLogger();
-  const drt = new DistributedRuntime({ uptime: false, logger, ...options });
+  const drt = new DistributedRuntime({ uptime: false, workerId: false, logger, ...options });
   return { drt, logger };
 }
 

@@ -4,10 +4,12 @@ import type { ConstLabels } from './metric-options.interface';
 /** Options of a {@link DistributedRuntime}. */
 export interface DistributedRuntimeOptions {
   /**
-   * Adds `worker_id` to every series (Dynamo's instance id). Numbers and bigints are written in
-   * lower-case hex, strings as given. Off by default.
+   * The `worker_id` on every series of the hierarchy (Dynamo's instance id; not on prefixed
+   * registries such as the frontend's, nor on included prom-client registries). By default the
+   * process's id (`defaultWorkerId()`: 16 random lower-case hex digits, one per process);
+   * numbers and bigints are written in lower-case hex, strings as given; `false` leaves it out.
    */
-  workerId?: string | number | bigint;
+  workerId?: string | number | bigint | false;
   /**
    * Labels with a fixed value on every series of the runtime, after `worker_id` (as prom-client's
    * `setDefaultLabels`; included prom-client registries keep their own). Names may not be an auto

@@ -2,12 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { DistributedRuntime } from 'nestjs-dynamo-metrics/core';
+import { defaultWorkerId, DistributedRuntime } from 'nestjs-dynamo-metrics/core';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
 
-const endpoint = 'dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop"';
-const component = 'dynamo_component="orders",dynamo_namespace="shop"';
+// worker_id: this process's id, the default.
+const workerId = `worker_id="${defaultWorkerId()}"`;
+const endpoint = `dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop",${workerId}`;
+const component = `dynamo_component="orders",dynamo_namespace="shop",${workerId}`;
 
 describe.each(['express', 'fastify'])('a Nest 11 CommonJS app on %s', (adapter) => {
   let app: INestApplication;
@@ -64,6 +66,8 @@ describe.each(['express', 'fastify'])('a Nest 11 CommonJS app on %s', (adapter) 
     await request(app.getHttpServer()).post('/orders').send({ items: 1 }).expect(201);
     const runtime = app.get(DistributedRuntime);
     expect(runtime).toBeInstanceOf(DistributedRuntime);
+    expect(runtime.workerId).toMatch(/^[0-9a-f]{16}$/);
+    expect(runtime.workerId).toBe(defaultWorkerId());
     const scrape = await request(app.getHttpServer()).get('/metrics').expect(200);
     expect(await runtime.prometheusExpfmt()).toBe(scrape.text);
   });

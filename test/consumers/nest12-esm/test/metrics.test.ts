@@ -4,11 +4,13 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DistributedRuntime } from 'nestjs-dynamo-metrics/core';
+import { defaultWorkerId, DistributedRuntime } from 'nestjs-dynamo-metrics/core';
 import { AppModule } from '../src/app.module.js';
 
-const endpoint = 'dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop"';
-const component = 'dynamo_component="orders",dynamo_namespace="shop"';
+// worker_id: this process's id, the default.
+const workerId = `worker_id="${defaultWorkerId()}"`;
+const endpoint = `dynamo_component="orders",dynamo_endpoint="place",dynamo_namespace="shop",${workerId}`;
+const component = `dynamo_component="orders",dynamo_namespace="shop",${workerId}`;
 
 for (const adapter of ['express', 'fastify']) {
   describe(`a Nest 12 ES module app on ${adapter}`, () => {
@@ -70,6 +72,8 @@ for (const adapter of ['express', 'fastify']) {
       await placeOrder(1);
       const runtime = app.get(DistributedRuntime);
       assert.ok(runtime instanceof DistributedRuntime);
+      assert.match(runtime.workerId ?? '', /^[0-9a-f]{16}$/);
+      assert.equal(runtime.workerId, defaultWorkerId());
       const scrape = await (await fetch(`${url}/metrics`)).text();
       assert.equal(await runtime.prometheusExpfmt(), scrape);
     });
