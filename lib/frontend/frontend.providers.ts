@@ -13,10 +13,11 @@ export const frontendMetricsProvider: Provider = {
   useFactory: (runtime: DistributedRuntime, options: DynamoMetricsModuleOptions) => {
     const logger = new Logger('DynamoMetrics');
     const frontend = options.frontend ?? {};
-    // `true`: the module's namespace, as its `dynamo_component_*` series write it.
+    // `true`: the module's namespace as given, unsanitized: what Dynamo's operator puts in the
+    // pod label and DYN_NAMESPACE, which its planner compares with (`default-sglang-agg`).
     const namespaceLabel =
       frontend.namespaceLabel === true
-        ? runtime.namespace(options.namespace ?? DEFAULT_NAMESPACE).path
+        ? (options.namespace ?? DEFAULT_NAMESPACE)
         : frontend.namespaceLabel;
     return new FrontendMetrics(
       runtime,

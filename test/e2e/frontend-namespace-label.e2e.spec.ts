@@ -53,17 +53,17 @@ describe.each(ADAPTERS)('frontend namespaceLabel on %s', (adapter) => {
     app = undefined;
   });
 
-  it('true: every dynamo_frontend_* series carries the module namespace as the components write it (sanitized)', async () => {
+  it('true: every dynamo_frontend_* series carries the module namespace as given (DYN_NAMESPACE), the components its sanitized form', async () => {
     app = await startApp(appWith({ namespaceLabel: true }), adapter);
     await chat(app);
     expect(await requestLines(app)).toEqual([
       'dynamo_component_requests_total{dynamo_component="chat",dynamo_endpoint="chat",dynamo_namespace="prod_llm"} 1',
-      'dynamo_frontend_requests_total{dynamo_namespace="prod_llm",endpoint="chat_completions",error_type="",model="demo",request_type="unary",status="success"} 1',
+      'dynamo_frontend_requests_total{dynamo_namespace="prod-llm",endpoint="chat_completions",error_type="",model="demo",request_type="unary",status="success"} 1',
     ]);
     const text = (await app.get('/metrics')).text;
     const frontendSeries = text.split('\n').filter((line) => line.startsWith('dynamo_frontend_'));
     expect(frontendSeries.length).toBeGreaterThanOrEqual(20);
-    expect(frontendSeries.filter((line) => !line.includes('dynamo_namespace="prod_llm"'))).toEqual(
+    expect(frontendSeries.filter((line) => !line.includes('dynamo_namespace="prod-llm"'))).toEqual(
       [],
     );
   });

@@ -71,7 +71,9 @@ export interface FrontendMetricsOptions {
    * Puts `dynamo_namespace` on every `dynamo_frontend_*` series, for setups where nothing adds it
    * at scrape time (Dynamo's Kubernetes PodMonitor relabels it from a pod label; its SLA planner
    * keeps only series whose `dynamo_namespace` is its `DYN_NAMESPACE`). A string is the value;
-   * `true` is the Nest module's `namespace` (with `FrontendMetrics` on its own, give the string).
+   * `true` is the Nest module's `namespace` as given (not sanitized as the components' label is:
+   * the planner compares with `DYN_NAMESPACE` as it is). With `FrontendMetrics` on its own, give
+   * the string.
    * Off by default, as in Dynamo's own output.
    */
   namespaceLabel?: string | boolean;
