@@ -23,7 +23,8 @@ const MODELS: FrontendModel[] = [
 @Module({
   imports: [
     DynamoMetricsModule.forRoot({
-      namespace: 'dynamo',
+      // Dynamo's processes take their namespace from DYN_NAMESPACE (set by its operator on Kubernetes).
+      namespace: process.env.DYN_NAMESPACE ?? 'dynamo',
       defaultMetrics: true,
       // dynamo_frontend_* label any other model "unknown_model" (Dynamo's rule).
       frontend: { models: MODELS },

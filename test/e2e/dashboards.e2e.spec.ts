@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { SystemStatusServer } from '../../lib';
 import { AppModule } from '../../sample/02-nest/app.module';
 import { FAKE_GPUS, startFakeDcgmExporter } from '../utils/fake-dcgm-exporter';
@@ -17,6 +14,7 @@ import {
 import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
 import { PrometheusProcess } from '../utils/prometheus-process';
 import { realTool } from '../utils/real-tools';
+import { staticScrapeConfig } from '../utils/shipped-scrape-configs';
 
 // Every PromQL expression of every panel of every shipped Grafana dashboard, evaluated by a real
 // Prometheus that scrapes the sample app (with deploy/prometheus/prometheus.yml's jobs) and a
@@ -147,33 +145,12 @@ const SINGLE_SELECTION: Record<string, string> = {
 const dashboards = loadDashboards();
 
 /** deploy/prometheus/prometheus.yml with its targets pointed at this test's processes. */
-function prometheusConfig(ctx: Context): string {
-  const config = load(
-    readFileSync(join(process.cwd(), 'deploy/prometheus/prometheus.yml'), 'utf8'),
-  ) as {
-    global: Record<string, string>;
-    scrape_configs: {
-      job_name: string;
-      scrape_interval?: string;
-      static_configs: { targets: string[] }[];
-    }[];
-  };
-  const addresses: Record<string, string> = {
+const prometheusConfig = (ctx: Context): string =>
+  staticScrapeConfig({
     'localhost:8000': ctx.app,
     'localhost:8081': ctx.system,
     'localhost:9401': ctx.dcgm,
-  };
-  config.global = { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' };
-  for (const job of config.scrape_configs) {
-    job.scrape_interval = '1s';
-    for (const sc of job.static_configs)
-      sc.targets = sc.targets.map((target: string) => {
-        if (!addresses[target]) throw new Error(`Unexpected target ${target} in prometheus.yml`);
-        return addresses[target];
-      });
-  }
-  return JSON.stringify(config, null, 2); // JSON is YAML
-}
+  });
 
 /** Requests of every kind the dashboards show, in a loop until `stop()`. */
 function startTraffic(url: string): { stop(): Promise<void>; sent: () => number } {

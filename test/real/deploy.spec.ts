@@ -1,9 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { MANIFEST_SCHEMAS, validate } from '../utils/manifest-schema';
 import { realTool } from '../utils/real-tools';
+import {
+  kustomizedManifests,
+  podMonitorScrapeConfig,
+  selects,
+} from '../utils/shipped-scrape-configs';
 
 const deploy = join(__dirname, '..', '..', 'deploy');
 const promtool = realTool('promtool', 'apt-get install prometheus');
@@ -25,17 +31,50 @@ describe('deploy/prometheus', () => {
     expect(check.status).toBe(0);
   });
 
+  (promtool ? it : it.skip)(
+    'what Prometheus Operator makes of the PodMonitors passes promtool check config too',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'podmonitor-config-'));
+      const file = join(dir, 'prometheus.yml');
+      writeFileSync(
+        file,
+        podMonitorScrapeConfig(kustomizedManifests(), {
+          namespace: 'default',
+          pod: 'dynamo-sample-0',
+          ports: { http: 'localhost:8000', system: 'localhost:9090' },
+        }),
+      );
+      const check = spawnSync(promtool!, ['check', 'config', file], { encoding: 'utf8' });
+      rmSync(dir, { recursive: true, force: true });
+      expect(check.stdout).toContain('SUCCESS');
+      expect(check.status).toBe(0);
+    },
+  );
+
   it("scrapes the sample's API port and system port, in jobs named as Dynamo names them", () => {
     const jobs = yaml('prometheus/prometheus.yml').scrape_configs.map((job: Yaml) => ({
       name: job.job_name,
       interval: job.scrape_interval,
       path: job.metrics_path,
-      targets: job.static_configs.flatMap((config: Yaml) => config.targets),
+      honor: job.honor_labels,
+      targets: job.static_configs.map((config: Yaml) => [config.targets, config.labels]),
     }));
+    const job = (name: string, interval: string, target: string, more: Yaml = {}) => ({
+      name,
+      interval,
+      path: '/metrics',
+      honor: undefined,
+      targets: [[[target], undefined]],
+      ...more,
+    });
     expect(jobs).toEqual([
-      { name: 'dynamo-frontend', interval: '10s', path: '/metrics', targets: ['localhost:8000'] },
-      { name: 'dynamo-backend', interval: '6s', path: '/metrics', targets: ['localhost:8081'] },
-      { name: 'dcgm-exporter', interval: '10s', path: undefined, targets: ['localhost:9401'] },
+      // dynamo_namespace as Dynamo's PodMonitor adds it: its planner keeps only its own.
+      job('dynamo-frontend', '10s', 'localhost:8000', {
+        honor: true,
+        targets: [[['localhost:8000'], { dynamo_namespace: 'dynamo' }]],
+      }),
+      job('dynamo-backend', '6s', 'localhost:8081'),
+      job('dcgm-exporter', '10s', 'localhost:9401', { path: undefined }),
     ]);
   });
 
@@ -86,13 +125,25 @@ describe('deploy/kubernetes', () => {
       container.ports.map((port: Yaml) => [port.name, port.containerPort]),
     );
     expect(ports).toEqual({ http: 8000, system: 9090 });
-    const env = Object.fromEntries(container.env.map((v: Yaml) => [v.name, v.value]));
-    expect(env).toEqual({ PORT: '8000', DYN_SYSTEM_PORT: '9090' });
+    const env = Object.fromEntries(
+      container.env.map((v: Yaml) => [v.name, v.value ?? v.valueFrom]),
+    );
+    // DYN_NAMESPACE from the pod's label, as Dynamo's operator sets both.
+    expect(env).toEqual({
+      PORT: '8000',
+      DYN_SYSTEM_PORT: '9090',
+      DYN_NAMESPACE: { fieldRef: { fieldPath: "metadata.labels['nvidia.com/dynamo-namespace']" } },
+    });
+    expect(pod.metadata.labels).toMatchObject({
+      'nvidia.com/dynamo-namespace': 'dynamo',
+      'nvidia.com/dynamo-component-type': 'frontend',
+      'nvidia.com/metrics-enabled': 'true',
+    });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/live', port: 'system' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'system' });
   });
 
-  it('the Service and both monitors select the pods and their "http" and "system" ports', () => {
+  it('the Service and the monitors select the pods and their "http" and "system" ports', () => {
     const podLabels = byKind('Deployment').spec.template.metadata.labels;
     const service = byKind('Service');
     expect(podLabels).toMatchObject(service.spec.selector);
@@ -100,38 +151,82 @@ describe('deploy/kubernetes', () => {
       ['http', 'http'],
       ['system', 'system'],
     ]);
-    const jobs = (endpoints: Yaml[]) =>
-      endpoints.map((e) => [e.port, e.path, e.interval, e.relabelings[0], e.metricRelabelings]);
     const split = (action: string) => [
       { sourceLabels: ['__name__'], regex: 'dynamo_frontend_.*', action },
     ];
-    const expected = [
-      [
-        'http',
-        '/metrics',
-        '10s',
+    const fromPodLabel = (label: string, targetLabel: string) => ({
+      action: 'replace',
+      sourceLabels: [`__meta_kubernetes_pod_label_${label}`],
+      targetLabel,
+    });
+    // Dynamo's dynamo-frontend and dynamo-worker PodMonitors, with the split of one scrape.
+    const frontend = {
+      port: 'http',
+      path: '/metrics',
+      interval: '10s',
+      honorLabels: true,
+      relabelings: [
         { targetLabel: 'job', replacement: 'dynamo-frontend' },
-        split('keep'),
+        fromPodLabel('nvidia_com_dynamo_namespace', 'dynamo_namespace'),
       ],
-      [
-        'system',
-        '/metrics',
-        '6s',
+      metricRelabelings: split('keep'),
+    };
+    const worker = {
+      port: 'system',
+      path: '/metrics',
+      interval: '6s',
+      relabelings: [
         { targetLabel: 'job', replacement: 'dynamo-backend' },
-        split('drop'),
+        fromPodLabel('nvidia_com_dynamo_component_type', 'dynamo_component_type'),
       ],
-    ];
-    const podMonitor = byKind('PodMonitor');
-    expect(podLabels).toMatchObject(podMonitor.spec.selector.matchLabels);
-    expect(jobs(podMonitor.spec.podMetricsEndpoints)).toEqual(expected);
+      metricRelabelings: split('drop'),
+    };
+    const podMonitors = [...manifests.values()].filter((m) => m.kind === 'PodMonitor');
+    expect(podMonitors.map((m) => m.spec.podMetricsEndpoints)).toEqual([[frontend], [worker]]);
+    for (const monitor of podMonitors) {
+      expect(monitor.spec.selector.matchLabels).toEqual({
+        'app.kubernetes.io/name': 'dynamo-sample',
+        'nvidia.com/dynamo-component-type': 'frontend',
+        'nvidia.com/metrics-enabled': 'true',
+      });
+      expect(selects(monitor.spec.selector, podLabels)).toBe(true);
+    }
     const serviceMonitor = byKind('ServiceMonitor');
     expect(service.metadata.labels).toMatchObject(serviceMonitor.spec.selector.matchLabels);
-    expect(jobs(serviceMonitor.spec.endpoints)).toEqual(expected);
+    expect(serviceMonitor.spec.endpoints).toEqual([frontend, worker]);
+  });
+
+  it("Dynamo's own PodMonitors would pick the pod as a frontend only: one scrape of its http port", () => {
+    const podLabels = byKind('Deployment').spec.template.metadata.labels;
+    // The selectors of Dynamo's operator (deploy/helm/.../operator/templates/prometheus.yaml).
+    const dynamoFrontend = {
+      matchLabels: {
+        'nvidia.com/dynamo-component-type': 'frontend',
+        'nvidia.com/metrics-enabled': 'true',
+      },
+    };
+    const dynamoWorker = {
+      matchExpressions: [
+        {
+          key: 'nvidia.com/dynamo-component-type',
+          operator: 'In',
+          values: ['worker', 'decode', 'prefill'],
+        },
+        { key: 'nvidia.com/metrics-enabled', operator: 'In', values: ['true'] },
+      ],
+    };
+    expect(selects(dynamoFrontend, podLabels)).toBe(true);
+    expect(selects(dynamoWorker, podLabels)).toBe(false);
   });
 
   it('the kustomization lists files that exist: the app and one monitor', () => {
     const { resources } = byKind('Kustomization');
-    expect(resources).toEqual(['deployment.yaml', 'service.yaml', 'podmonitor.yaml']);
+    expect(resources).toEqual([
+      'deployment.yaml',
+      'service.yaml',
+      'frontend-podmonitor.yaml',
+      'worker-podmonitor.yaml',
+    ]);
     for (const resource of resources)
       expect(existsSync(join(deploy, 'kubernetes', resource))).toBe(true);
   });

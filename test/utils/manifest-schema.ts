@@ -77,6 +77,20 @@ const metadata: Schema = {
   required: ['name'],
 };
 const labelSelector: Schema = { object: { matchLabels: labels }, required: ['matchLabels'] };
+// Prometheus Operator takes Prometheus's actions, in lower case or capitalized.
+const relabelActions = [
+  'replace',
+  'keep',
+  'drop',
+  'hashmod',
+  'labelmap',
+  'labeldrop',
+  'labelkeep',
+  'lowercase',
+  'uppercase',
+  'keepequal',
+  'dropequal',
+];
 const probe: Schema = {
   object: {
     httpGet: {
@@ -133,8 +147,11 @@ const relabeling: Schema = {
     sourceLabels: { array: 'string' },
     targetLabel: 'string',
     replacement: 'string',
-    action: 'string',
+    action: {
+      enum: [...relabelActions, ...relabelActions.map((a) => a[0].toUpperCase() + a.slice(1))],
+    },
     regex: 'string',
+    separator: 'string',
   },
 };
 const scrapeEndpoint: Schema = {
@@ -143,6 +160,7 @@ const scrapeEndpoint: Schema = {
     path: 'string',
     interval: duration,
     scrapeTimeout: duration,
+    honorLabels: 'boolean',
     relabelings: { array: relabeling },
     metricRelabelings: { array: relabeling },
   },
