@@ -55,6 +55,12 @@ const PLACEMENT: Omit<PodPlacement, 'ports'> = {
 
 /** "Dynamo Dashboard": the same in dev/observability and in its Kubernetes ConfigMap. */
 const DYNAMO_DASHBOARD = [
+  'Active vs Queued Requests › A',
+  'Cached Tokens › A',
+  'Cached Tokens › B',
+  'Cached Tokens › C',
+  'Cached Tokens › D',
+  'Cached Tokens › E',
   'Request Success Rate › A',
   'Total Requests › A',
   'Input Tokens › A',
@@ -151,6 +157,11 @@ const EXPECTED_IN_SCOPE: string[] = Object.entries({
     'Output Sequence Length (p50/p90/p99) › C',
     'Per-Worker Inflight Requests (generate) › A',
     'Successful Request Rate Per Worker › A',
+    'Active vs Queued Requests › A',
+    'Active vs Queued Requests › B',
+    'Cached Tokens (p50/p90/p99) › A',
+    'Cached Tokens (p50/p90/p99) › B',
+    'Cached Tokens (p50/p90/p99) › C',
   ],
   'k8s-dynamo/grafana-dynamo-dashboard-configmap.yaml:dynamo-dashboard.json': DYNAMO_DASHBOARD,
   'legacy-dynamo/grafana-dynamo-dashboard.json': [
@@ -167,10 +178,17 @@ const EXPECTED_IN_SCOPE: string[] = Object.entries({
     'Prometheus Adapter rule: seriesQuery (line 292) › L292',
     'Prometheus Adapter rule: metricsQuery dynamo_ttft_p95_seconds (lines 298-302) › L298',
     'KEDA trigger dynamo_ttft_p95 (lines 475-479, also 611-615) › L475',
+    'Prometheus Adapter rule: seriesQuery pending requests (line 378) › L378',
+    'KEDA trigger dynamo_frontend_pending_requests (line 530) › L530',
   ],
   'docs_queries.json#docs-k8s-observability': [
     'Query Dynamo metrics: total frontend requests (line 107) › L107',
     'Query Dynamo metrics: requests processed by backend workers (lines 113-116) › L113',
+    'Query Dynamo metrics: requests waiting for a worker (line 110) › L110',
+  ],
+  'docs_queries.json#index-k8s-dynamo': [
+    'Inflight vs Queued Requests › A',
+    'Inflight vs Queued Requests › B',
   ],
 }).flatMap(([file, queries]) => queries.map((q) => `${file} › ${q}`));
 
