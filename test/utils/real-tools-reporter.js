@@ -25,7 +25,7 @@ module.exports = class RealToolsReporter {
       const lines = [...suitesByReason].map(
         ([reason, suites]) => `  ${reason}; skipped: ${[...suites].sort().join(', ')}`,
       );
-      console.warn(`\nSKIPPED for a missing tool:\n${lines.sort().join('\n')}\n`);
+      console.warn(`\nSKIPPED or NOT RUN for something missing:\n${lines.sort().join('\n')}\n`);
     }
     if (process.env.REQUIRE_REAL_TOOLS !== '1') return;
     const skipped = results.numPendingTests + results.numTodoTests;

@@ -30,6 +30,17 @@ export function unavailable(reason: string): undefined {
   return undefined;
 }
 
+/**
+ * What a suite calls for tests it does not declare because data that is kept outside the
+ * repository is absent (`reason` says which and how to provide it): printed and listed in the
+ * summary, also under REQUIRE_REAL_TOOLS=1, where it is not a failure: no tool is missing, and a
+ * fresh clone cannot have such data.
+ */
+export function notRunWithout(reason: string): void {
+  console.warn(`NOT RUN: ${reason}`);
+  recordSkip(reason, relative(process.cwd(), expect.getState().testPath ?? '(unknown suite)'));
+}
+
 // The summary's reporter (real-tools-reporter.js) reads this file; jest.config.js names it.
 function recordSkip(reason: string, suite: string): void {
   const log = process.env.REAL_TOOLS_SKIP_LOG;
