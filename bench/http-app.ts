@@ -35,8 +35,9 @@ class HelloController {
   }
 }
 // 'node-classes': instrumented, with `replaceServerClasses: false` (Node's own request and
-// response classes; each response counted on its own).
-if (variant === 'instrumented' || variant === 'node-classes') {
+// response classes; each response counted on its own). 'no-exemplars': instrumented, with
+// `exemplars: false` (with @opentelemetry/api installed, 'instrumented' reads the active span).
+if (variant === 'instrumented' || variant === 'node-classes' || variant === 'no-exemplars') {
   const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello')!;
   DynamoEndpoint()(HelloController.prototype, 'hello', descriptor);
 }
@@ -70,6 +71,8 @@ function imports(): unknown[] {
     return [DynamoMetricsModule.forRoot({ uptime: false })];
   if (variant === 'node-classes')
     return [DynamoMetricsModule.forRoot({ uptime: false, replaceServerClasses: false })];
+  if (variant === 'no-exemplars')
+    return [DynamoMetricsModule.forRoot({ uptime: false, exemplars: false })];
   if (variant === 'willsoto')
     return [PrometheusModule.register({ defaultMetrics: { enabled: false } })];
   return [];

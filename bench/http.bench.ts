@@ -30,13 +30,15 @@ const ALL_VARIANTS = [
   'bare',
   'instrumented',
   'node-classes',
+  'no-exemplars',
   'willsoto',
   'born',
   'module',
 ] as const;
 /**
  * BENCH_VARIANTS=bare,instrumented,module compares others (bare is always the base).
- * 'node-classes' is instrumented with `replaceServerClasses: false`. 'born' is the bare app with
+ * 'node-classes' is instrumented with `replaceServerClasses: false`, 'no-exemplars' with
+ * `exemplars: false`. 'born' is the bare app with
  * its requests and responses built with Express's prototypes, as `@DynamoEndpoint()` has its
  * server do (Express only).
  */

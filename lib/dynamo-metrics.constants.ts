@@ -29,5 +29,8 @@ export const SCRAPE_GATE = 'DYNAMO_METRICS:SCRAPE_GATE';
 /** Token of the system status server's resolved settings. Not exported from the package. */
 export const SYSTEM_CONFIG = 'DYNAMO_METRICS:SYSTEM_CONFIG';
 
+/** Token of the app's `TraceExemplars` (the `exemplars` option). Not exported from the package. */
+export const TRACE_EXEMPLARS = 'DYNAMO_METRICS:TRACE_EXEMPLARS';
+
 /** Path of the live page with `ui: true`. */
 export const DEFAULT_UI_PATH = '/metrics/ui';

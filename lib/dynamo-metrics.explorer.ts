@@ -9,6 +9,7 @@ import {
   DEFAULT_NAMESPACE,
   REQUEST_PARAM_TYPE,
   ROUTE_ARGS_METADATA,
+  TRACE_EXEMPLARS,
 } from './dynamo-metrics.constants';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
 import { requestScopedMessage } from './dynamo-metrics.messages';
@@ -17,6 +18,7 @@ import { wrapHandler } from './http/handler-wrapper';
 import { isWrappedMessageHandler } from './rpc/message-handler-wrapper';
 import type { TrackedEndpoint } from './http/request-state';
 import { wrapTimed } from './timed-wrapper';
+import type { ExemplarSource, TraceExemplars } from './trace-exemplars';
 import type { DynamoMetricsModuleOptions, ErrorTypeContext, ErrorTypeMapper } from './interfaces';
 
 /** Nest's route metadata on a handler (stable since Nest 5). */
@@ -39,6 +41,8 @@ export class DynamoMetricsExplorer implements OnModuleInit {
   private timed = false;
   /** `dynamo_endpoint` of every instrumented handler: what the health reports. */
   readonly endpointNames = new Set<string>();
+  /** The app's exemplars of traced calls: `undefined` when off (see the `exemplars` option). */
+  readonly exemplar: ExemplarSource | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -46,7 +50,10 @@ export class DynamoMetricsExplorer implements OnModuleInit {
     private readonly accessor: DynamoMetricsMetadataAccessor,
     private readonly runtime: DistributedRuntime,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DynamoMetricsModuleOptions,
-  ) {}
+    @Inject(TRACE_EXEMPLARS) exemplars: TraceExemplars,
+  ) {
+    this.exemplar = exemplars.source;
+  }
 
   /**
    * Wraps the `@Timed()` methods of every provider and controller, then instruments every
@@ -97,7 +104,7 @@ export class DynamoMetricsExplorer implements OnModuleInit {
         `Duration of ${methodName} calls in seconds`,
         { buckets: timed.buckets ?? this.options.buckets?.timed, constLabels: timed.constLabels },
       );
-      instance[methodName] = wrapTimed(instance[methodName], histogram);
+      instance[methodName] = wrapTimed(instance[methodName], histogram, this.exemplar);
     }
   }
 
@@ -130,6 +137,7 @@ export class DynamoMetricsExplorer implements OnModuleInit {
         endpoint.errorType,
         this.options.errorType,
       );
+      metrics.exemplar = this.exemplar;
       // instance[methodName] may already be @Timed's wrapper: then both measure.
       const wrapped = wrapHandler(
         instance[methodName],

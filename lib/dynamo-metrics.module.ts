@@ -8,7 +8,12 @@ import {
   MODULE_OPTIONS_TOKEN,
   type OPTIONS_TYPE,
 } from './dynamo-metrics.module-definition';
-import { levelProviders, runtimeProvider, systemProviders } from './dynamo-metrics.providers';
+import {
+  levelProviders,
+  runtimeProvider,
+  systemProviders,
+  traceExemplarsProvider,
+} from './dynamo-metrics.providers';
 import { DynamoMetricsExplorer } from './dynamo-metrics.explorer';
 import { FrontendMetrics } from './frontend/frontend-metrics';
 import { frontendProviders } from './frontend/frontend.providers';
@@ -63,6 +68,7 @@ function withProviders(module: DynamicModule): DynamicModule {
     providers: [
       ...(module.providers ?? []),
       runtimeProvider,
+      traceExemplarsProvider,
       DynamoMetricsMetadataAccessor,
       DynamoMetricsExplorer,
       MessageHandlerExplorer,

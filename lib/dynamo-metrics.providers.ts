@@ -8,11 +8,13 @@ import {
   DEFAULT_NAMESPACE,
   SCRAPE_GATE,
   SYSTEM_CONFIG,
+  TRACE_EXEMPLARS,
 } from './dynamo-metrics.constants';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from './interfaces';
 import { ScrapeAccess } from './scrape-access';
+import { traceExemplarSource, type TraceExemplars } from './trace-exemplars';
 import { ScrapeGate } from './system/scrape-gate';
 import {
   resolveCredentials,
@@ -21,6 +23,15 @@ import {
 } from './system/system-config';
 import { SystemHealth } from './system/system-health';
 import { SystemStatusServer } from './system/system-status-server';
+
+/** The app's exemplar source, `@opentelemetry/api` loaded (if installed) before any request. */
+export const traceExemplarsProvider: Provider = {
+  provide: TRACE_EXEMPLARS,
+  useFactory: async (options: DynamoMetricsModuleOptions): Promise<TraceExemplars> => ({
+    source: await traceExemplarSource(options.exemplars),
+  }),
+  inject: [MODULE_OPTIONS_TOKEN],
+};
 
 /** One runtime per application instance: two apps in one process never share series. */
 export const runtimeProvider: Provider = {

@@ -58,3 +58,6 @@ export const UPTIME_HELP = 'Total uptime of the DistributedRuntime in seconds';
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const OPENMETRICS_CONTENT_TYPE =
   'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+/** The longest label set an OpenMetrics exemplar may have: names and values, in code points. */
+export const MAX_EXEMPLAR_LABELS_LENGTH = 128;

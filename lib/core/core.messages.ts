@@ -1,4 +1,9 @@
-import { MAX_TIMEOUT_MS, OVERFLOW_LABEL_VALUE, SERIES_OVERFLOW_METRIC } from './core.constants';
+import {
+  MAX_EXEMPLAR_LABELS_LENGTH,
+  MAX_TIMEOUT_MS,
+  OVERFLOW_LABEL_VALUE,
+  SERIES_OVERFLOW_METRIC,
+} from './core.constants';
 
 // Error texts. The first ones are Dynamo's, word for word.
 
@@ -21,6 +26,12 @@ export const duplicateLabelMessage = (name: string) =>
 
 export const invalidLabelNameMessage = (name: unknown) =>
   `Invalid label name ${JSON.stringify(name)}: label names must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'`;
+
+export const exemplarTooLongMessage = (metric: string, length: number, labels: unknown) =>
+  `Exemplar of '${metric}' has labels of ${length} characters ${JSON.stringify(labels)}; OpenMetrics allows at most ${MAX_EXEMPLAR_LABELS_LENGTH} (names and values, in code points): shorten the values or drop a label`;
+
+export const invalidExemplarLabelsMessage = (metric: string, labels: unknown) =>
+  `Exemplar of '${metric}' got labels ${describe(labels)}; they must be an object of string values, e.g. { trace_id: '…', span_id: '…' }`;
 
 export const reservedLabelMessage = (name: string, kind: string) =>
   `Label name '${name}' is reserved for ${kind} series and cannot be used`;

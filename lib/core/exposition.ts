@@ -1,5 +1,6 @@
 import { ByteWriter } from './byte-writer';
 import type { Counter } from './counter';
+import { exemplarText } from './exemplar';
 import { escapeHelp, escapeHelpOpenMetrics } from './exposition-text';
 import type { Gauge } from './gauge';
 import type { Histogram } from './histogram';
@@ -177,7 +178,10 @@ function renderHistograms(
     const s = series[i];
     const labels = s.labelText;
     const lineRoom = lines.bucket.length + lines.count.length + 3 * labels.length + NUMBER_ROOM;
-    out.reserve(leBytes.length * lineRoom + leRoom + 2 * lineRoom);
+    const seriesRoom = leBytes.length * lineRoom + leRoom + 2 * lineRoom;
+    out.reserve(seriesRoom);
+    // Exemplars exist only in OpenMetrics: the text format is written as if there were none.
+    const exemplars = openMetrics ? s.exemplars : undefined;
 
     const start = out.length;
     out.bytes(lines.bucket);
@@ -195,6 +199,12 @@ function renderHistograms(
       cumulative += counts[b];
       out.bytes(leBytes[b]);
       out.number(cumulative);
+      if (exemplars !== undefined && exemplars.labels[b] !== undefined) {
+        const text = exemplarText(exemplars, b);
+        // Room for the exemplar and, again, for the rest of the series.
+        out.reserve(3 * text.length + seriesRoom);
+        out.unchecked(text);
+      }
       out.byte(NEWLINE);
     }
     // OpenMetrics allows _sum only without negative buckets and observations; _count goes with it.

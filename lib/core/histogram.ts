@@ -1,7 +1,13 @@
 import type { BucketLayout } from './bucket-layout';
 import { notANumberMessage } from './core.messages';
+import {
+  assertExemplarLabels,
+  ExemplarSlots,
+  type ExemplarLabels,
+  type ExemplarSample,
+} from './exemplar';
 
-/** A histogram: one series. `observe(v)`, `startTimer()`. */
+/** A histogram: one series. `observe(v)`, `observeWithExemplar(v, labels)`, `startTimer()`. */
 export class Histogram {
   /** Per-bucket (not cumulative) counts; the last slot is the +Inf bucket. A plain array of small
    * integers is far smaller than a typed array per series. @internal */
@@ -12,6 +18,8 @@ export class Histogram {
   sum = 0;
   /** @internal */
   count = 0;
+  /** The latest exemplar per bucket, from the first one on (OpenMetrics only). @internal */
+  exemplars: ExemplarSlots | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -34,6 +42,27 @@ export class Histogram {
     this.counts[i]++;
     this.sum += value;
     this.count++;
+  }
+
+  /**
+   * Observes `value` and keeps `labels` (e.g. `{ trace_id, span_id }`) as the exemplar of its
+   * bucket, with the value and the time: the latest one per bucket, written only in OpenMetrics
+   * scrapes. Throws, observing nothing, when the label names and values together are longer than
+   * the 128 characters OpenMetrics allows. The object is kept as given: do not change it later.
+   */
+  observeWithExemplar(value: number, labels: ExemplarLabels): void {
+    assertExemplarLabels(this.name, labels);
+    this.observeExemplar(value, labels);
+  }
+
+  /** `observeWithExemplar` with labels known to be valid (a trace's ids). @internal */
+  observeExemplar(value: number, labels: ExemplarLabels): void {
+    this.observe(value);
+    // Found again rather than returned by `observe`, whose path stays as it was.
+    const bounds = this.upperBounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]) i++;
+    (this.exemplars ??= new ExemplarSlots(bounds.length + 1)).set(i, value, labels);
   }
 
   /**
@@ -75,6 +104,24 @@ export class Histogram {
       });
     }
     return { count: this.count, sum: this.sum, buckets };
+  }
+
+  /** The latest exemplar of each bucket that has one, by upper bound. */
+  getExemplars(): ExemplarSample[] {
+    const slots = this.exemplars;
+    const found: ExemplarSample[] = [];
+    if (slots === undefined) return found;
+    for (let i = 0; i < slots.labels.length; i++) {
+      const labels = slots.labels[i];
+      if (labels === undefined) continue;
+      found.push({
+        le: i < this.upperBounds.length ? this.upperBounds[i] : Infinity,
+        labels,
+        value: slots.values[i],
+        timestamp: slots.timestamps[i],
+      });
+    }
+    return found;
   }
 
   /** @internal */

@@ -16,6 +16,7 @@ export {
 export { Component } from './component';
 export { Counter, IntCounter } from './counter';
 export { DistributedRuntime } from './distributed-runtime';
+export type { ExemplarLabels, ExemplarSample } from './exemplar';
 export { Endpoint } from './endpoint';
 export { formatNumber } from './exposition-text';
 export { contentTypeOf, negotiateFormat } from './negotiate-format';

@@ -1,5 +1,6 @@
 import { FRONTEND_METRIC_PREFIX, OVERFLOW_LABEL_VALUE } from '../core/core.constants';
 import type { DistributedRuntime } from '../core/distributed-runtime';
+import type { ExemplarLabels } from '../core/exemplar';
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import { FrontendFamilies } from './frontend-families';
 import { ModelSeries } from './model-series';
@@ -191,7 +192,18 @@ export class FrontendMetrics {
     // One count per request whose model name went to `__overflow__` (the limit, a name too long
     // or reserved), as the vecs count their lookups.
     if (series.label === OVERFLOW_LABEL_VALUE) this.families.requests.countOverflow();
-    return new FrontendRequest(series, endpoint, requestType, started);
+    return new FrontendRequest(series, endpoint, requestType, started, this.exemplarNow());
+  }
+
+  /** The environment's exemplar for a request starting now; one that throws gives none. */
+  private exemplarNow(): ExemplarLabels | undefined {
+    const source = this.environment.exemplar;
+    if (source === undefined) return undefined;
+    try {
+      return source();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Model names and per-name entries this object keeps (bounded by the series cap). @internal */

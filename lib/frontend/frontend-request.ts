@@ -1,3 +1,4 @@
+import type { ExemplarLabels } from '../core/exemplar';
 import { recordChunk } from './chunk-reader';
 import { DISPATCH_STAGE, PREPROCESS_STAGE, ROUTE_STAGE } from './frontend-families';
 import type { ModelSeries } from './model-series';
@@ -37,6 +38,8 @@ export class FrontendRequest {
     public requestType: FrontendRequestType,
     /** Count it in `requests_started_total` now; else at `countStarted()`, or at its end. */
     started = true,
+    /** Kept with its duration and time to first token (a trace's ids). */
+    private readonly exemplar: ExemplarLabels | undefined = undefined,
   ) {
     series.inflight.inc();
     series.active.inc();
@@ -197,7 +200,9 @@ export class FrontendRequest {
 
   private first(now: number): void {
     const series = this.series;
-    series.timeToFirstToken.observe((now - this.startedAt) / 1000);
+    const seconds = (now - this.startedAt) / 1000;
+    if (this.exemplar === undefined) series.timeToFirstToken.observe(seconds);
+    else series.timeToFirstToken.observeExemplar(seconds, this.exemplar);
     this.leaveQueue();
     if (this.input >= 0) {
       this.inputObserved = true;
@@ -231,7 +236,8 @@ export class FrontendRequest {
     series.active.dec();
     this.leaveQueue();
     const duration = (performance.now() - this.startedAt) / 1000;
-    series.duration.observe(duration);
+    if (this.exemplar === undefined) series.duration.observe(duration);
+    else series.duration.observeExemplar(duration, this.exemplar);
     if (this.endpoint === EMBEDDINGS_ENDPOINT) series.embeddingLatency.observe(duration);
     const outputLength = this.outputTokenCount;
     if (outputLength > 0) series.outputSequence.observe(outputLength);

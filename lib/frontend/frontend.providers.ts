@@ -1,8 +1,9 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { DistributedRuntime } from '../core/distributed-runtime';
-import { DEFAULT_NAMESPACE } from '../dynamo-metrics.constants';
+import { DEFAULT_NAMESPACE, TRACE_EXEMPLARS } from '../dynamo-metrics.constants';
 import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from '../interfaces';
+import type { TraceExemplars } from '../trace-exemplars';
 import { FrontendMetadataAccessor } from './frontend-metadata.accessor';
 import { FrontendMetrics } from './frontend-metrics';
 import { FrontendRoutes } from './frontend-routes';
@@ -10,7 +11,11 @@ import { FrontendRoutes } from './frontend-routes';
 /** The app's `FrontendMetrics` (on its runtime, with the module's `frontend` options). */
 export const frontendMetricsProvider: Provider = {
   provide: FrontendMetrics,
-  useFactory: (runtime: DistributedRuntime, options: DynamoMetricsModuleOptions) => {
+  useFactory: (
+    runtime: DistributedRuntime,
+    options: DynamoMetricsModuleOptions,
+    exemplars: TraceExemplars,
+  ) => {
     const logger = new Logger('DynamoMetrics');
     const frontend = options.frontend ?? {};
     // `true`: the module's namespace as given, unsanitized: what Dynamo's operator puts in the
@@ -24,10 +29,11 @@ export const frontendMetricsProvider: Provider = {
       { ...frontend, namespaceLabel },
       {
         logger: options.logger ?? { warn: (message) => logger.warn(message) },
+        exemplar: exemplars.source,
       },
     );
   },
-  inject: [DistributedRuntime, MODULE_OPTIONS_TOKEN],
+  inject: [DistributedRuntime, MODULE_OPTIONS_TOKEN, TRACE_EXEMPLARS],
 };
 
 /** Everything `@DynamoFrontend()` needs in the module. Not exported from the package. */

@@ -1,7 +1,9 @@
 /// <reference types="node" preserve="true" />
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { ExemplarLabels } from '../core/exemplar';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
+import type { ExemplarSource } from '../trace-exemplars';
 
 /**
  * Where a request's state hangs on the request and response objects. Not exported from the
@@ -29,6 +31,8 @@ export type TrackedEndpoint = WorkHandlerMetrics & {
     request: IncomingMessage,
     response: ServerResponse,
   ) => string | undefined;
+  /** Reads the active span's exemplar when a request starts; `undefined`: exemplars are off. */
+  exemplar?: ExemplarSource;
 };
 
 /**
@@ -59,13 +63,18 @@ export class RequestState {
   end: ServerResponse['end'] | undefined;
   /** Inside the response's own `end`, whose writes its caller's bytes already counted. */
   ending = false;
+  /** The span active when the request started: its duration may be observed outside it. */
+  private readonly exemplar: ExemplarLabels | undefined;
 
   constructor(
     readonly metrics: TrackedEndpoint,
     readonly request: IncomingMessage & Tracked,
     /** Told when recording fails: it is logged, never thrown at the request. */
     readonly report: (error: unknown) => void,
-  ) {}
+  ) {
+    const source = metrics.exemplar;
+    this.exemplar = source === undefined ? undefined : source();
+  }
 
   /** Records the request once; Dynamo's error types decided by what was marked. */
   finish(response: ServerResponse): void {
@@ -73,7 +82,9 @@ export class RequestState {
     this.done = true;
     const metrics = this.metrics;
     metrics.inflight.dec();
-    metrics.duration.observe((performance.now() - this.startedAt) / 1000);
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    if (this.exemplar === undefined) metrics.duration.observe(seconds);
+    else metrics.duration.observeExemplar(seconds, this.exemplar);
     metrics.requestBytes.incBy(this.request[BYTES_IN] ?? 0);
     metrics.responseBytes.incBy(this.responseBytes);
     const completed = this.finished;

@@ -134,4 +134,11 @@ export interface DynamoMetricsModuleOptions {
    * string at that path (the global prefix applies as for `path`). Off by default.
    */
   ui?: boolean | string;
+  /**
+   * Keeps the active OpenTelemetry span's `trace_id` and `span_id` as exemplars of the request
+   * durations (`@DynamoEndpoint()`, `@Timed()`, the frontend's duration and time to first token),
+   * written in OpenMetrics scrapes. Default: on when `@opentelemetry/api` is installed; `false`
+   * turns it off.
+   */
+  exemplars?: boolean;
 }

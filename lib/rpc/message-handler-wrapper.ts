@@ -1,6 +1,8 @@
 import { isObservable, Observable } from 'rxjs';
 import type { Histogram } from '../core/histogram';
+import type { ExemplarLabels } from '../core/exemplar';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
+import type { ExemplarSource } from '../trace-exemplars';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -23,6 +25,8 @@ export interface MessageBinding {
   readonly replyBytes: ((value: unknown) => number) | undefined;
   /** Told when recording fails: it is logged, never thrown at the handler. */
   readonly report: (error: unknown) => void;
+  /** Reads the active span's exemplar when a call starts; `undefined`: exemplars are off. */
+  readonly exemplar: ExemplarSource | undefined;
 }
 
 /** Finds the binding of an instance in one app; `undefined` when it is not that app's. */
@@ -150,11 +154,16 @@ class MessageCall {
   private readonly startedAt = performance.now();
   private replied = false;
   private done = false;
+  /** The span active when the call started: its reply may end outside it. */
+  private readonly exemplar: ExemplarLabels | undefined;
 
   constructor(
     private readonly binding: MessageBinding,
     private readonly metrics: WorkHandlerMetrics | undefined,
-  ) {}
+  ) {
+    const source = binding.exemplar;
+    this.exemplar = source === undefined ? undefined : source();
+  }
 
   begin(payload: unknown): void {
     try {
@@ -231,15 +240,25 @@ class MessageCall {
     this.done = true;
     try {
       const seconds = (performance.now() - this.startedAt) / 1000;
-      this.binding.timed?.observe(seconds);
-      const metrics = this.metrics;
+      const { exemplar, metrics } = this;
+      const timed = this.binding.timed;
+      if (timed !== undefined) observe(timed, seconds, exemplar);
       if (metrics === undefined) return;
       metrics.inflight.dec();
-      metrics.duration.observe(seconds);
+      observe(metrics.duration, seconds, exemplar);
       if (errorType !== undefined) metrics.error(errorType);
       if (cancelled) metrics.cancellations.inc();
     } catch (error) {
       this.binding.report(error);
     }
   }
+}
+
+function observe(
+  histogram: Histogram,
+  seconds: number,
+  exemplar: ExemplarLabels | undefined,
+): void {
+  if (exemplar === undefined) histogram.observe(seconds);
+  else histogram.observeExemplar(seconds, exemplar);
 }

@@ -175,6 +175,7 @@ export class MessageHandlerExplorer implements OnModuleInit, OnApplicationShutdo
         requestBytes: kind.requestBytes,
         replyBytes: explored.replies ? kind.replyBytes : undefined,
         report: this.report,
+        exemplar: this.httpExplorer.exemplar,
       };
     } catch (error) {
       this.logger.error(recordingFailedMessage(error));

@@ -28,6 +28,21 @@ function check(text: string) {
     });
   });
 
+  // promtool parses only the text format 0.0.4 (it rejects any OpenMetrics timestamp): the
+  // OpenMetrics scrape with exemplars is checked by a real Prometheus (exemplars-prometheus.spec.ts).
+  it('accepts the text format of histograms that hold exemplars, which it leaves out', async () => {
+    const drt = new DistributedRuntime({ uptime: false });
+    const histogram = drt
+      .namespace('ns')
+      .createHistogramVec('latency_seconds', 'Latency', ['route'], { buckets: [0.05, 1] });
+    histogram
+      .withLabelValues('/a')
+      .observeWithExemplar(0.042, { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '1' });
+    const text = await drt.prometheusExpfmt();
+    expect(text).not.toContain('trace_id');
+    expect(check(text)).toEqual({ status: 0, output: '' });
+  });
+
   it('rejects broken text, so the checks above can fail', () => {
     const result = check('# TYPE x counter\nx{a="1} 1\n');
     expect(result.status).toBe(1);

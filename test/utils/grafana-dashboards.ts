@@ -9,6 +9,8 @@ export interface DashboardTarget {
   refId: string;
   expr: string;
   legendFormat?: string;
+  /** Whether Grafana asks for the exemplars of the query's series. */
+  exemplar?: boolean;
   datasource?: { type?: string; uid?: string };
 }
 

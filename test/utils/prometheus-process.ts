@@ -24,7 +24,12 @@ export class PrometheusProcess {
     private readonly log: () => string,
   ) {}
 
-  static async start(binary: string, config: string): Promise<PrometheusProcess> {
+  /** `flags`: more command-line flags, e.g. `--enable-feature=exemplar-storage`. */
+  static async start(
+    binary: string,
+    config: string,
+    flags: readonly string[] = [],
+  ): Promise<PrometheusProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     const configFile = join(dir, 'prometheus.yml');
     writeFileSync(configFile, config);
@@ -35,6 +40,7 @@ export class PrometheusProcess {
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
+        ...flags,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -72,6 +78,32 @@ export class PrometheusProcess {
       resultType: body.data?.resultType,
       rows: (body.data?.result ?? []).map((r) => ({ labels: r.metric, value: r.value[1] })),
     };
+  }
+
+  /** The exemplars of the series `promql` selects, stored between `start` and `end` (seconds). */
+  async queryExemplars(
+    promql: string,
+    start: number,
+    end: number,
+  ): Promise<{ series: Record<string, string>; labels: Record<string, string>; value: string }[]> {
+    const query = `query=${encodeURIComponent(promql)}&start=${start}&end=${end}`;
+    const response = await fetch(`${this.url}/api/v1/query_exemplars?${query}`);
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: {
+        seriesLabels: Record<string, string>;
+        exemplars: { labels: Record<string, string>; value: string }[];
+      }[];
+    };
+    if (body.status !== 'success') throw new Error(`query_exemplars(${promql}): ${body.error}`);
+    return (body.data ?? []).flatMap((entry) =>
+      entry.exemplars.map((e) => ({
+        series: entry.seriesLabels,
+        labels: e.labels,
+        value: e.value,
+      })),
+    );
   }
 
   /** The values of `label` on series matching `selector` (what Grafana's label_values() asks). */

@@ -1,3 +1,4 @@
+import type { ExemplarLabels } from '../../core/exemplar';
 import type { MetricsLogger } from '../../core/interfaces/exposition.interface';
 import type { FRONTEND_ERROR_TYPES, FRONTEND_PHASES } from '../frontend.constants';
 
@@ -83,6 +84,12 @@ export interface FrontendMetricsOptions {
 export interface FrontendMetricsEnvironment {
   env?: Readonly<Record<string, string | undefined>>;
   logger?: MetricsLogger;
+  /**
+   * Read when a request starts: labels (e.g. a trace's `trace_id`, `span_id`) kept as the
+   * exemplar of its duration and time to first token, or `undefined` for none. The module passes
+   * the active OpenTelemetry span's (its `exemplars` option).
+   */
+  exemplar?: () => ExemplarLabels | undefined;
 }
 
 /** The request that `@DynamoFrontend()` option functions get: Express's `req` or Fastify's request. */
