@@ -1,5 +1,3 @@
-import { SystemStatusServer } from '../../lib';
-import { AppModule } from '../../sample/02-nest/app.module';
 import { FAKE_GPUS, startFakeDcgmExporter } from '../utils/fake-dcgm-exporter';
 import {
   interpolation,
@@ -11,9 +9,10 @@ import {
   type Dashboard,
   type DashboardVariable,
 } from '../utils/grafana-dashboards';
-import { ADAPTERS, startApp, type RunningApp } from '../utils/nest-app';
+import { ADAPTERS, type RunningApp } from '../utils/nest-app';
 import { PrometheusProcess } from '../utils/prometheus-process';
 import { realTool } from '../utils/real-tools';
+import { startSampleWithSystemServer } from '../utils/sample-app';
 import { staticScrapeConfig } from '../utils/shipped-scrape-configs';
 
 // Every PromQL expression of every panel of every shipped Grafana dashboard, evaluated by a real
@@ -216,20 +215,10 @@ const sortLabels = (rows: Labels[]) =>
     let ctx: Context;
 
     beforeAll(async () => {
-      process.env.DYN_SYSTEM_PORT = '0';
-      process.env.DYN_SYSTEM_HOST = '127.0.0.1';
-      try {
-        app = await startApp(AppModule, adapter);
-      } finally {
-        delete process.env.DYN_SYSTEM_PORT;
-        delete process.env.DYN_SYSTEM_HOST;
-      }
+      const sample = await startSampleWithSystemServer(adapter);
+      app = sample.app;
       dcgm = await startFakeDcgmExporter();
-      ctx = {
-        app: new URL(app.url).host,
-        system: `127.0.0.1:${app.app.get(SystemStatusServer).port}`,
-        dcgm: dcgm.address,
-      };
+      ctx = { app: sample.api, system: sample.system, dcgm: dcgm.address };
       traffic = startTraffic(app.url);
       server = await PrometheusProcess.start(prometheus!, prometheusConfig(ctx));
       // Enough scrapes of every target for a rate over RATE_INTERVAL of every series.

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { SystemStatusServer } from '../../lib';
 import { AppModule } from '../../sample/02-nest/app.module';
 import {
   familyOf,
@@ -13,9 +12,10 @@ import {
   type ReferenceQuery,
 } from '../utils/dynamo-reference';
 import { freePort } from '../utils/free-port';
-import { startApp, type RunningApp } from '../utils/nest-app';
+import type { RunningApp } from '../utils/nest-app';
 import { PrometheusProcess } from '../utils/prometheus-process';
 import { notRunWithout, realTool } from '../utils/real-tools';
+import { startSampleWithSystemServer } from '../utils/sample-app';
 import {
   kustomizedManifests,
   podEnv,
@@ -465,16 +465,9 @@ interface Setup {
       const manifests = kustomizedManifests();
       const deployment = manifests.find((m) => m.kind === 'Deployment');
       const env = podEnv(deployment, { ...PLACEMENT, ports: {} });
-      process.env.DYN_SYSTEM_PORT = '0';
-      process.env.DYN_SYSTEM_HOST = '127.0.0.1';
-      try {
-        app = await startApp(AppModule, 'express');
-      } finally {
-        delete process.env.DYN_SYSTEM_PORT;
-        delete process.env.DYN_SYSTEM_HOST;
-      }
-      const api = new URL(app.url).host;
-      const system = `127.0.0.1:${app.app.get(SystemStatusServer).port}`;
+      const sample = await startSampleWithSystemServer('express');
+      app = sample.app;
+      const { api, system } = sample;
       const nobody = `127.0.0.1:${await freePort()}`; // dcgm-exporter: not run here
       const staticConfig = staticScrapeConfig({
         'localhost:8000': api,

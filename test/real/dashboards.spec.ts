@@ -140,12 +140,17 @@ describe('deploy/compose.yaml', () => {
             return [target, source];
           }),
       );
+    // The rules beside the config, where its `rule_files: [rules/*.yml]` looks.
     expect(mounts('prometheus')).toEqual({
       '/etc/prometheus/prometheus.yml': './prometheus/prometheus.yml',
+      '/etc/prometheus/rules': './prometheus/rules',
     });
+    expect(yaml('prometheus/prometheus.yml').rule_files).toEqual(['rules/*.yml']);
     expect(compose.services.prometheus.command).toContain(
       '--config.file=/etc/prometheus/prometheus.yml',
     );
+    // scrape_timeout_seconds, which DynamoScrapeTimingOut reads.
+    expect(compose.services.prometheus.command).toContain('--enable-feature=extra-scrape-metrics');
     const provider = yaml('grafana/provisioning/dashboards/dynamo.yaml').providers[0];
     expect(mounts('grafana')).toEqual({
       '/etc/grafana/provisioning': './grafana/provisioning',

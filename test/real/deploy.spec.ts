@@ -28,6 +28,9 @@ describe('deploy/prometheus', () => {
     );
     expect(check.stderr).toBe('');
     expect(check.stdout).toContain('SUCCESS');
+    // With the SLO rules (rule_files), each checked too: test/real/slo-rules.spec.ts.
+    expect(check.stdout).toContain('SUCCESS: 4 rule files found');
+    expect(check.stdout).not.toContain('FAILED');
     expect(check.status).toBe(0);
   });
 
@@ -219,13 +222,14 @@ describe('deploy/kubernetes', () => {
     expect(selects(dynamoWorker, podLabels)).toBe(false);
   });
 
-  it('the kustomization lists files that exist: the app and one monitor', () => {
+  it('the kustomization lists files that exist: the app, its monitors and the SLO rules', () => {
     const { resources } = byKind('Kustomization');
     expect(resources).toEqual([
       'deployment.yaml',
       'service.yaml',
       'frontend-podmonitor.yaml',
       'worker-podmonitor.yaml',
+      'prometheus-rule.yaml',
     ]);
     for (const resource of resources)
       expect(existsSync(join(deploy, 'kubernetes', resource))).toBe(true);

@@ -254,6 +254,43 @@ export const MANIFEST_SCHEMAS: Record<string, Schema> = {
     },
     required: ['apiVersion', 'kind', 'metadata', 'spec'],
   },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    object: {
+      apiVersion: 'string',
+      kind: 'string',
+      metadata,
+      spec: {
+        object: {
+          groups: {
+            array: {
+              object: {
+                name: 'string',
+                interval: 'string',
+                rules: {
+                  array: {
+                    object: {
+                      record: 'string',
+                      alert: 'string',
+                      expr: 'string',
+                      for: { pattern: /^(\d+(ms|s|m|h|d|w|y))+$/ },
+                      labels: { map: 'string' },
+                      annotations: { map: 'string' },
+                    },
+                    required: ['expr'],
+                  },
+                  minItems: 1,
+                },
+              },
+              required: ['name', 'rules'],
+            },
+            minItems: 1,
+          },
+        },
+        required: ['groups'],
+      },
+    },
+    required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  },
   'kustomize.config.k8s.io/v1beta1/Kustomization': {
     object: {
       apiVersion: 'string',

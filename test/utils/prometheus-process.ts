@@ -116,6 +116,14 @@ export class PrometheusProcess {
     return body.data;
   }
 
+  /** The pending and firing alerts: their labels and state. */
+  async alerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
+    const body = (await (await fetch(`${this.url}/api/v1/alerts`)).json()) as {
+      data: { alerts: { labels: Record<string, string>; state: string }[] };
+    };
+    return body.data.alerts.map((a) => ({ labels: a.labels, state: a.state }));
+  }
+
   /** The active targets' job, health and last error. */
   async targets(): Promise<{ job: string; health: string; lastError: string }[]> {
     const body = (await (await fetch(`${this.url}/api/v1/targets`)).json()) as {
