@@ -1,5 +1,5 @@
 // One server of the HTTP benchmark, in its own process: `node http-app.js <express|fastify>
-// <bare|instrumented|node-classes|willsoto|module|born>`. Prints `PORT=<port>` once listening on
+// <bare|instrumented|node-classes|no-exemplars|traced|traced-no-exemplars|willsoto|module|born>`. Prints `PORT=<port>` once listening on
 // loopback.
 import 'reflect-metadata';
 import {
@@ -21,6 +21,10 @@ import {
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tap, type Observable } from 'rxjs';
 import { DynamoEndpoint, DynamoMetricsModule } from '../lib';
 import { bornWithPrototypes } from '../lib/http/node-http-hooks';
@@ -37,7 +41,15 @@ class HelloController {
 // 'node-classes': instrumented, with `replaceServerClasses: false` (Node's own request and
 // response classes; each response counted on its own). 'no-exemplars': instrumented, with
 // `exemplars: false` (with @opentelemetry/api installed, 'instrumented' reads the active span).
-if (variant === 'instrumented' || variant === 'node-classes' || variant === 'no-exemplars') {
+// 'traced' / 'traced-no-exemplars': instrumented, every request served in a sampled span of the
+// OpenTelemetry SDK (as @opentelemetry/instrumentation-http serves it), with exemplars on / off.
+const TRACED = variant === 'traced' || variant === 'traced-no-exemplars';
+if (
+  variant === 'instrumented' ||
+  variant === 'node-classes' ||
+  variant === 'no-exemplars' ||
+  TRACED
+) {
   const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello')!;
   DynamoEndpoint()(HelloController.prototype, 'hello', descriptor);
 }
@@ -67,11 +79,11 @@ class PromInterceptor implements NestInterceptor {
 
 function imports(): unknown[] {
   // 'module': the module without any @DynamoEndpoint, to tell its cost from the routes'.
-  if (variant === 'instrumented' || variant === 'module')
+  if (variant === 'instrumented' || variant === 'module' || variant === 'traced')
     return [DynamoMetricsModule.forRoot({ uptime: false })];
   if (variant === 'node-classes')
     return [DynamoMetricsModule.forRoot({ uptime: false, replaceServerClasses: false })];
-  if (variant === 'no-exemplars')
+  if (variant === 'no-exemplars' || variant === 'traced-no-exemplars')
     return [DynamoMetricsModule.forRoot({ uptime: false, exemplars: false })];
   if (variant === 'willsoto')
     return [PrometheusModule.register({ defaultMetrics: { enabled: false } })];
@@ -95,6 +107,23 @@ function providers(): Provider[] {
   ];
 }
 
+/** Serves every request of `server` in a span of its own, ended when the response closes. */
+function traceEveryRequest(server: Server): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // No span processor: spans are sampled (the default sampler) and dropped when they end.
+  trace.setGlobalTracerProvider(new BasicTracerProvider());
+  const tracer = trace.getTracer('bench');
+  const listeners = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const span = tracer.startSpan('GET /hello');
+    response.once('close', () => span.end());
+    context.with(trace.setSpan(context.active(), span), () => {
+      for (const listener of listeners) listener.call(server, request, response);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   @Module({ imports: imports() as never[], controllers: [HelloController], providers: providers() })
   class AppModule {}
@@ -110,6 +139,8 @@ async function main(): Promise<void> {
     if (!bornWithPrototypes(app.getHttpServer(), express.request, express.response))
       throw new Error('the server could not be made to build Express objects');
   }
+  // Before listen: Nest adds the app's request listener when it creates the server.
+  if (TRACED) traceEveryRequest(app.getHttpServer() as Server);
   await app.listen(0, '127.0.0.1');
   console.log(`PORT=${(app.getHttpServer().address() as { port: number }).port}`);
 }

@@ -31,6 +31,8 @@ const ALL_VARIANTS = [
   'instrumented',
   'node-classes',
   'no-exemplars',
+  'traced',
+  'traced-no-exemplars',
   'willsoto',
   'born',
   'module',
@@ -38,7 +40,8 @@ const ALL_VARIANTS = [
 /**
  * BENCH_VARIANTS=bare,instrumented,module compares others (bare is always the base).
  * 'node-classes' is instrumented with `replaceServerClasses: false`, 'no-exemplars' with
- * `exemplars: false`. 'born' is the bare app with
+ * `exemplars: false`; 'traced' and 'traced-no-exemplars' serve every request in a sampled
+ * OpenTelemetry span, with exemplars on and off. 'born' is the bare app with
  * its requests and responses built with Express's prototypes, as `@DynamoEndpoint()` has its
  * server do (Express only).
  */

@@ -151,6 +151,7 @@ describe('deploy/compose.yaml', () => {
     );
     // scrape_timeout_seconds, which DynamoScrapeTimingOut reads.
     expect(compose.services.prometheus.command).toContain('--enable-feature=extra-scrape-metrics');
+    expect(compose.services.prometheus.command).toContain('--enable-feature=exemplar-storage');
     const provider = yaml('grafana/provisioning/dashboards/dynamo.yaml').providers[0];
     expect(mounts('grafana')).toEqual({
       '/etc/grafana/provisioning': './grafana/provisioning',
