@@ -15,3 +15,9 @@ export const bornObjectsFailedMessage = (error: unknown) =>
   'probably because something changed app.request or app.response after start-up. That request ' +
   "and every later one are built as Node builds them (counted as before, a little slower). Set the module's " +
   "replaceServerClasses: false to keep Node's classes from the start.";
+
+export const invalidBooleanOptionMessage = (option: string, value: unknown) =>
+  `Invalid ${option} option ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: use true or false`;
+
+export const exemplarsWithoutApiMessage =
+  'exemplars: true, but @opentelemetry/api cannot be loaded: install it to get exemplars (none are recorded)';

@@ -11,6 +11,7 @@ import {
   TRACE_EXEMPLARS,
 } from './dynamo-metrics.constants';
 import { DynamoMetricsMetadataAccessor } from './dynamo-metrics-metadata.accessor';
+import { exemplarsWithoutApiMessage, invalidBooleanOptionMessage } from './dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from './dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from './interfaces';
 import { ScrapeAccess } from './scrape-access';
@@ -27,9 +28,18 @@ import { SystemStatusServer } from './system/system-status-server';
 /** The app's exemplar source, `@opentelemetry/api` loaded (if installed) before any request. */
 export const traceExemplarsProvider: Provider = {
   provide: TRACE_EXEMPLARS,
-  useFactory: async (options: DynamoMetricsModuleOptions): Promise<TraceExemplars> => ({
-    source: await traceExemplarSource(options.exemplars),
-  }),
+  useFactory: async (options: DynamoMetricsModuleOptions): Promise<TraceExemplars> => {
+    const { exemplars } = options;
+    if (exemplars !== undefined && typeof exemplars !== 'boolean') {
+      throw new Error(invalidBooleanOptionMessage('exemplars', exemplars));
+    }
+    const source = await traceExemplarSource(exemplars);
+    // Asked for by name and impossible: say so once, at start-up.
+    if (exemplars === true && source === undefined) {
+      (options.logger ?? new Logger('DynamoMetrics')).warn(exemplarsWithoutApiMessage);
+    }
+    return { source };
+  },
   inject: [MODULE_OPTIONS_TOKEN],
 };
 

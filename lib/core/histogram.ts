@@ -48,11 +48,11 @@ export class Histogram {
    * Observes `value` and keeps `labels` (e.g. `{ trace_id, span_id }`) as the exemplar of its
    * bucket, with the value and the time: the latest one per bucket, written only in OpenMetrics
    * scrapes. Throws, observing nothing, when the label names and values together are longer than
-   * the 128 characters OpenMetrics allows. The object is kept as given: do not change it later.
+   * the 128 characters OpenMetrics allows. A copy of `labels` is kept.
    */
   observeWithExemplar(value: number, labels: ExemplarLabels): void {
     assertExemplarLabels(this.name, labels);
-    this.observeExemplar(value, labels);
+    this.observeExemplar(value, Object.freeze({ ...labels }));
   }
 
   /** `observeWithExemplar` with labels known to be valid (a trace's ids). @internal */

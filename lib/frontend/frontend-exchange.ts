@@ -127,8 +127,10 @@ export class FrontendExchange {
       if (typeof value === 'object' && value !== null) {
         applyUsage(request, (value as { usage?: unknown }).usage);
       }
-      // As Dynamo: a unary answer is its first response (TTFT, ISL; no ITL). An embedding has no tokens.
-      if (request.endpoint !== EMBEDDINGS_ENDPOINT) request.firstToken();
+      // As Dynamo: a unary answer is its first response (TTFT, ISL; no ITL). An embedding has no
+      // tokens; nor has `undefined`, what a handler that writes the response itself (`@Res()`)
+      // returns, whose first token this cannot see.
+      if (request.endpoint !== EMBEDDINGS_ENDPOINT && value !== undefined) request.firstToken();
     } catch (error) {
       this.report(error);
     }

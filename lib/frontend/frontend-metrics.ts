@@ -1,14 +1,15 @@
 import { FRONTEND_METRIC_PREFIX, OVERFLOW_LABEL_VALUE } from '../core/core.constants';
 import type { DistributedRuntime } from '../core/distributed-runtime';
-import type { ExemplarLabels } from '../core/exemplar';
+import { assertExemplarLabels, type ExemplarLabels } from '../core/exemplar';
 import type { MetricsLogger } from '../core/interfaces/exposition.interface';
 import { FrontendFamilies } from './frontend-families';
 import { ModelSeries } from './model-series';
 import { resolveFrontendBuckets, type ResolvedFrontendBuckets } from './frontend-buckets';
 import { FrontendRequest } from './frontend-request';
-import { DEFAULT_MAX_MODELS, UNKNOWN_MODEL } from './frontend.constants';
+import { DEFAULT_MAX_MODELS, FRONTEND_METRICS, UNKNOWN_MODEL } from './frontend.constants';
 import {
   invalidEndpointMessage,
+  invalidFrontendExemplarMessage,
   invalidMaxModelsMessage,
   invalidNamespaceLabelMessage,
   invalidModelEntryMessage,
@@ -68,6 +69,8 @@ export class FrontendMetrics {
   private readonly logger: MetricsLogger;
   /** The `dynamo_namespace` value on every series, if any (`namespaceLabel`). */
   private readonly namespaceLabel: string | undefined;
+  /** Whether an exemplar from the environment was refused (warned once). */
+  private exemplarFailed = false;
   /** The overflow warnings already logged, by kind. */
   private readonly reported = new Set<'limit' | 'length' | 'reserved'>();
 
@@ -195,13 +198,24 @@ export class FrontendMetrics {
     return new FrontendRequest(series, endpoint, requestType, started, this.exemplarNow());
   }
 
-  /** The environment's exemplar for a request starting now; one that throws gives none. */
+  /**
+   * The environment's exemplar for a request starting now, checked as `observeWithExemplar`
+   * checks one and copied: one that throws or is not a valid label set gives none (warned once),
+   * so a bad exemplar can never reach a scrape.
+   */
   private exemplarNow(): ExemplarLabels | undefined {
     const source = this.environment.exemplar;
     if (source === undefined) return undefined;
     try {
-      return source();
-    } catch {
+      const labels = source();
+      if (labels === undefined) return undefined;
+      assertExemplarLabels(FRONTEND_METRIC_PREFIX + FRONTEND_METRICS.requestDuration[0], labels);
+      return Object.freeze({ ...labels });
+    } catch (error) {
+      if (!this.exemplarFailed) {
+        this.exemplarFailed = true;
+        this.warn(invalidFrontendExemplarMessage(error));
+      }
       return undefined;
     }
   }

@@ -105,24 +105,33 @@ export class FrontendRoutes implements OnModuleInit {
     const decided = type !== undefined;
     type ??= 'unary';
     const handle = this.metrics.open(model, route.endpoint, type, decided);
-    rememberFrontendRequest(request, handle);
     try {
-      recordMediaParts(handle, request.body);
-      if (route.inputTokens !== undefined) {
-        const input = route.inputTokens(request);
-        if (input !== undefined) handle.inputTokens(input);
+      rememberFrontendRequest(request, handle);
+      try {
+        recordMediaParts(handle, request.body);
+      } catch (error) {
+        this.report(error);
       }
+      try {
+        const input = route.inputTokens?.(request);
+        if (input !== undefined) handle.inputTokens(input);
+      } catch (error) {
+        this.report(error);
+      }
+      return new FrontendExchange(
+        handle,
+        route,
+        decided,
+        this.metrics.isServed(model),
+        response,
+        this.report,
+      );
     } catch (error) {
-      this.report(error);
+      // Its gauges must not stay up: recorded as an internal failure, and the request goes on
+      // (the interceptor reports the error).
+      handle.fail('internal');
+      throw error;
     }
-    return new FrontendExchange(
-      handle,
-      route,
-      decided,
-      this.metrics.isServed(model),
-      response,
-      this.report,
-    );
   }
 }
 

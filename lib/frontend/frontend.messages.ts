@@ -33,6 +33,9 @@ export const unparsedBucketEnvMessage = (name: string, text: string, fallback: n
 export const deprecatedBucketEnvMessage = (deprecated: string, current: string) =>
   `${deprecated} is deprecated (as in Dynamo): set ${current} instead`;
 
+export const invalidFrontendExemplarMessage = (error: unknown) =>
+  `dynamo_frontend_* exemplar refused: ${error instanceof Error ? error.message : String(error)}; requests get no exemplar while the exemplar function gives such values`;
+
 export const invalidNamespaceLabelMessage = (value: unknown) =>
   `Invalid frontend namespaceLabel ${show(value)}: expected the dynamo_namespace value (a non-empty string), or true in the Nest module for its namespace`;
 

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { WorkHandlerMetrics } from '../core/work-handler-metrics';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '../dynamo-metrics.constants';
 import { DynamoMetricsExplorer, WORK_HANDLER_METRICS } from '../dynamo-metrics.explorer';
-import { bornObjectsFailedMessage } from '../dynamo-metrics.messages';
+import { bornObjectsFailedMessage, invalidBooleanOptionMessage } from '../dynamo-metrics.messages';
 import { MODULE_OPTIONS_TOKEN } from '../dynamo-metrics.module-definition';
 import type { DynamoMetricsModuleOptions } from '../interfaces';
 import { firstFailureReporter } from '../recording-failures';
@@ -80,7 +80,11 @@ export class HttpInstrumentation {
     private readonly explorer: DynamoMetricsExplorer,
     @Inject(MODULE_OPTIONS_TOKEN) options: DynamoMetricsModuleOptions,
   ) {
-    this.replaceServerClasses = options.replaceServerClasses !== false;
+    const { replaceServerClasses } = options;
+    if (replaceServerClasses !== undefined && typeof replaceServerClasses !== 'boolean') {
+      throw new Error(invalidBooleanOptionMessage('replaceServerClasses', replaceServerClasses));
+    }
+    this.replaceServerClasses = replaceServerClasses !== false;
   }
 
   install(): void {
