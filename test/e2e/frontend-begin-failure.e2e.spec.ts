@@ -18,7 +18,13 @@ const route: FrontendRoute = {
 it('ends the handle when the exchange cannot be set up', async () => {
   const drt = new DistributedRuntime({ uptime: false, workerId: false });
   const metrics = new FrontendMetrics(drt, { models: ['m'] });
-  const routes = new FrontendRoutes(metrics, ...([undefined, undefined, undefined] as never[]));
+  // Discovery is not needed to begin a request.
+  const routes = new FrontendRoutes(
+    metrics,
+    undefined as never,
+    undefined as never,
+    undefined as never,
+  );
   const request = { body: { model: 'm' }, headers: {} };
   expect(() => routes.begin(route, request, {} as never)).toThrow(TypeError);
 
