@@ -65,7 +65,8 @@ export async function traceExemplarSource(
       if (span === undefined) return undefined;
       const context = span.spanContext();
       if ((context.traceFlags & sampled) === 0 || !isSpanContextValid(context)) return undefined;
-      return { trace_id: context.traceId, span_id: context.spanId };
+      // Frozen: kept as it is, with no copy (FrontendMetrics copies what is not frozen).
+      return Object.freeze({ trace_id: context.traceId, span_id: context.spanId });
     } catch {
       // A broken tracer costs the exemplar, never the request.
       return undefined;

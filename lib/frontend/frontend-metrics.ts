@@ -200,7 +200,7 @@ export class FrontendMetrics {
 
   /**
    * The environment's exemplar for a request starting now, checked as `observeWithExemplar`
-   * checks one and copied: one that throws or is not a valid label set gives none (warned once),
+   * checks one and copied unless frozen (the module's trace source freezes its own): one that throws or is not a valid label set gives none (warned once),
    * so a bad exemplar can never reach a scrape.
    */
   private exemplarNow(): ExemplarLabels | undefined {
@@ -210,7 +210,7 @@ export class FrontendMetrics {
       const labels = source();
       if (labels === undefined) return undefined;
       assertExemplarLabels(FRONTEND_METRIC_PREFIX + FRONTEND_METRICS.requestDuration[0], labels);
-      return Object.freeze({ ...labels });
+      return Object.isFrozen(labels) ? labels : Object.freeze({ ...labels });
     } catch (error) {
       if (!this.exemplarFailed) {
         this.exemplarFailed = true;
